@@ -111,11 +111,19 @@ func (g *Graph) Container() *dig.Container { return g.container }
 // Resolve returns the provided value of type T (any module's provider; the
 // visibility rules are for modules, not for the application itself).
 func Resolve[T any](g *Graph) (T, error) {
-	var zero T
-	t := reflect.TypeFor[T]()
+	v, err := g.Get(reflect.TypeFor[T]())
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return v.(T), nil
+}
+
+// Get returns the provided value of type t; Resolve is its typed form.
+func (g *Graph) Get(t reflect.Type) (any, error) {
 	values, err := g.invokeKeys([]key{{t: t}})
 	if err != nil {
-		return zero, fmt.Errorf("godanet: resolve %v: %w", t, err)
+		return nil, fmt.Errorf("godanet: resolve %v: %w", t, err)
 	}
-	return values[0].Interface().(T), nil
+	return values[0].Interface(), nil
 }

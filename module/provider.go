@@ -28,6 +28,16 @@ func newProvider(owner *node, entry any) (*provider, error) {
 	if spec.target == nil {
 		return nil, fmt.Errorf("the entry is nil; list a constructor or a value")
 	}
+	if !spec.isValue {
+		// Checked here, before reflection on the function type panics.
+		fv := reflect.ValueOf(spec.target)
+		if fv.Kind() != reflect.Func {
+			return nil, fmt.Errorf("Provide needs a constructor function, got %T; use module.Value to provide a value", spec.target)
+		}
+		if fv.IsNil() {
+			return nil, fmt.Errorf("the constructor is a nil %v; assign it before building the module", fv.Type())
+		}
+	}
 	p := &provider{owner: owner, entry: entry, spec: spec, label: spec.String()}
 	po := readOptions(spec.options)
 	if spec.isValue {
@@ -114,5 +124,10 @@ func sameEntry(a, b any) bool {
 	if va.Kind() == reflect.Func {
 		return va.Pointer() == vb.Pointer()
 	}
-	return va.Comparable() && va.Equal(vb)
+	if !va.Comparable() {
+		// A slice, a map, or a struct holding one cannot be compared with
+		// ==; the same value listed in Providers and Exports is deeply equal.
+		return reflect.DeepEqual(a, b)
+	}
+	return va.Equal(vb)
 }

@@ -56,7 +56,7 @@ func (n *node) checkInputs(providedBy map[key]*provider) error {
 func notVisibleError(n *node, p *provider, k key, owner *provider) error {
 	from := owner.owner.mod.Name
 	if _, exported := owner.owner.exports[k]; exported {
-		return fmt.Errorf("godanet: module %q: %s needs %v, which module %q provides and exports, but %q does not import %q; add %s to the Imports of %q",
+		return fmt.Errorf("godanet: module %q: %s needs %v, which module %q provides and exports, but %q does not import %q; add %q to the Imports of %q",
 			n.mod.Name, p.label, k, from, n.mod.Name, from, from, n.mod.Name)
 	}
 	return fmt.Errorf("godanet: module %q: %s needs %v, which module %q provides but does not export; add %s to the Exports of %q and import %q in %q",

@@ -1,0 +1,181 @@
+package core
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"reflect"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/godanet/godanet/module"
+	"github.com/labstack/echo/v4"
+)
+
+// App is a running godanet application: the module graph, its routes on
+// an echo instance, and the lifecycle around them.
+type App struct {
+	cfg       settings
+	logger    *slog.Logger
+	echo      *echo.Echo
+	graph     *module.Graph
+	validator *validator.Validate
+	routes    []RouteInfo
+	hooks     []module.Instance // instances with hooks, in construction order
+
+	mu        sync.Mutex
+	listener  net.Listener
+	serveDone chan struct{} // closed when the server's Serve returns
+	serveErr  error         // why Serve returned, unless Shutdown stopped it
+	closed    bool
+}
+
+// RouteInfo describes a mapped route, as logged at start-up.
+type RouteInfo struct {
+	Method     string
+	Path       string
+	Module     string
+	Controller string
+	Handler    string
+	Status     int
+	Guards     int
+}
+
+// New builds an application from its root module: it resolves the module
+// graph, reads every controller, checks every handler, registers the routes
+// on echo, and runs the OnModuleInit and OnAppBootstrap hooks. Any mistake
+// is an error that names the module, controller, route or provider and how
+// to fix it; nothing is looked up per request.
+func New(root *module.Module, options ...Option) (*App, error) {
+	a := &App{}
+	for _, o := range options {
+		if err := o.apply(&a.cfg); err != nil {
+			return nil, fmt.Errorf("godanet: option %s: %w", o, err)
+		}
+	}
+	a.logger = a.cfg.logger
+	if a.logger == nil {
+		a.logger = slog.Default()
+	}
+	if a.cfg.shutdownTimeout <= 0 {
+		a.cfg.shutdownTimeout = 10 * time.Second
+	}
+	a.validator = newValidator()
+	for _, configure := range a.cfg.validations {
+		if err := configure(a.validator); err != nil {
+			return nil, fmt.Errorf("godanet: configuring the validator: %w", err)
+		}
+	}
+	graph, err := module.Build(root, a.cfg.buildOptions...)
+	if err != nil {
+		return nil, err
+	}
+	a.graph = graph
+	appGuards := append([]Guard(nil), a.cfg.guards...)
+	for _, t := range a.cfg.guardTypes {
+		v, err := graph.Get(t)
+		if err != nil {
+			return nil, fmt.Errorf("godanet: app guard %v: %w; add its constructor to a module's Providers", t, err)
+		}
+		appGuards = append(appGuards, v.(Guard))
+	}
+
+	a.echo = echo.New()
+	a.echo.HideBanner, a.echo.HidePort = true, true
+	a.echo.HTTPErrorHandler = a.errorHandler
+	a.echo.Validator = echoValidator{a.validator}
+	a.echo.Use(a.recoverPanics)
+	a.echo.Use(a.cfg.middleware...)
+
+	if err := a.mapRoutes(appGuards); err != nil {
+		return nil, err
+	}
+	if err := a.start(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// mapRoutes reads every controller and registers its routes.
+func (a *App) mapRoutes(appGuards []Guard) error {
+	seen := map[string]string{} // "GET /todos" -> who declared it
+	for _, c := range a.graph.Controllers() {
+		ci, err := readController(c.Module, c.Value)
+		if err != nil {
+			return err
+		}
+		for _, rt := range ci.routes {
+			path := joinPath(ci.prefix, rt.path)
+			who := fmt.Sprintf("%s.%s in module %q", ci.short, rt.name, ci.module)
+			for _, m := range expandMethod(rt.method) {
+				k := m + " " + path
+				if first, dup := seen[k]; dup {
+					return ci.errorf(rt, "declared twice: by %s and by %s; remove one or change its path", first, who)
+				}
+				seen[k] = who
+			}
+			plan, err := newHandlerPlan(reflect.ValueOf(rt.handler))
+			if err != nil {
+				return ci.errorf(rt, "handler %q: %v", rt.name, err)
+			}
+			guards := concat(appGuards, ci.guards, rt.guards)
+			h := plan.echoHandler(a.validator, rt.status)
+			h = withGuards(h, guards)
+			h = withFilters(h, concat(rt.filters, ci.filters))
+			middleware := concat(ci.middleware, rt.middleware)
+			if rt.method == methodAny {
+				a.echo.Any(path, h, middleware...)
+			} else {
+				a.echo.Add(rt.method, path, h, middleware...)
+			}
+			info := RouteInfo{Method: rt.method, Path: path, Module: ci.module, Controller: ci.short, Handler: rt.name, Status: rt.status, Guards: len(guards)}
+			a.routes = append(a.routes, info)
+			a.logger.Info("godanet: route mapped", "method", info.Method, "path", info.Path, "handler", info.Controller+"."+info.Handler, "guards", guardNames(guards))
+		}
+	}
+	return nil
+}
+
+// Routes returns the mapped routes in declaration order.
+func (a *App) Routes() []RouteInfo { return append([]RouteInfo(nil), a.routes...) }
+
+// Echo is the escape hatch to the underlying echo instance.
+func (a *App) Echo() *echo.Echo { return a.echo }
+
+// Handler is the App as an http.Handler, for httptest.NewServer.
+func (a *App) Handler() http.Handler { return a.echo }
+
+// Use adds app-level echo middleware; see WithMiddleware.
+func (a *App) Use(middleware ...echo.MiddlewareFunc) { a.echo.Use(middleware...) }
+
+// Resolve returns the provider of T from the app's graph.
+func Resolve[T any](a *App) (T, error) { return module.Resolve[T](a.graph) }
+
+// expandMethod lists the methods a route takes; for ANY, the methods
+// echo's Any registers.
+func expandMethod(m string) []string {
+	if m == methodAny {
+		return []string{http.MethodConnect, http.MethodDelete, http.MethodGet, http.MethodHead, http.MethodOptions,
+			http.MethodPatch, http.MethodPost, "PROPFIND", http.MethodPut, http.MethodTrace, "REPORT"}
+	}
+	return []string{m}
+}
+
+func concat[T any](lists ...[]T) []T {
+	var out []T
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}
+
+func guardNames(guards []Guard) string {
+	names := make([]string, len(guards))
+	for i, g := range guards {
+		names[i] = strings.TrimPrefix(fmt.Sprintf("%T", g), "*")
+	}
+	return strings.Join(names, ",")
+}

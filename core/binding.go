@@ -1,0 +1,275 @@
+package core
+
+import (
+	"encoding"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// Sources of input fields, as FieldError.Source names them.
+const (
+	sourcePath   = "path"
+	sourceQuery  = "query"
+	sourceHeader = "header"
+	sourceBody   = "body"
+)
+
+// inputField is a field of an input struct and where its value comes from.
+type inputField struct {
+	goPath string // "Title", "Address.City": as validator's StructNamespace, minus the root
+	name   string // as the client sends it
+	source string
+	typ    reflect.Type
+}
+
+// bindPlan is what start-up learns about a handler's input struct, so that
+// a request only runs the binding steps the struct needs.
+type bindPlan struct {
+	typ     reflect.Type // the struct type
+	pointer bool         // the handler takes *In
+	path    bool
+	query   bool
+	header  bool
+	body    bool
+	fields  map[string]inputField // by goPath
+}
+
+// newBindPlan reads the struct's tags once.
+func newBindPlan(t reflect.Type) (*bindPlan, error) {
+	p := &bindPlan{typ: t, fields: map[string]inputField{}}
+	if t.Kind() == reflect.Pointer {
+		p.typ, p.pointer = t.Elem(), true
+	}
+	if p.typ.Kind() != reflect.Struct {
+		return nil, fmt.Errorf("the input parameter must be a struct or a pointer to one, got %v", t)
+	}
+	p.addFields(p.typ, "", "")
+	return p, nil
+}
+
+func (p *bindPlan) addFields(t reflect.Type, goPrefix, namePrefix string) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		field := inputField{goPath: goPrefix + f.Name, typ: f.Type}
+		switch {
+		case tagName(f, "param") != "":
+			field.name, field.source, p.path = tagName(f, "param"), sourcePath, true
+		case tagName(f, "query") != "":
+			field.name, field.source, p.query = tagName(f, "query"), sourceQuery, true
+		case tagName(f, "header") != "":
+			field.name, field.source, p.header = tagName(f, "header"), sourceHeader, true
+		default:
+			if f.Tag.Get("json") == "-" {
+				continue
+			}
+			field.name, field.source, p.body = namePrefix+jsonName(f), sourceBody, true
+			if tagName(f, "form") != "" {
+				field.name = namePrefix + tagName(f, "form")
+			}
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct && !implementsUnmarshaler(ft) {
+				p.addFields(ft, field.goPath+".", field.name+".")
+			}
+		}
+		p.fields[field.goPath] = field
+	}
+}
+
+func tagName(f reflect.StructField, tag string) string {
+	name, _, _ := strings.Cut(f.Tag.Get(tag), ",")
+	return name
+}
+
+// jsonName is the key encoding/json uses for the field.
+func jsonName(f reflect.StructField) string {
+	if name := tagName(f, "json"); name != "" {
+		return name
+	}
+	return f.Name
+}
+
+func implementsUnmarshaler(t reflect.Type) bool {
+	pt := reflect.PointerTo(t)
+	return pt.Implements(reflect.TypeFor[json.Unmarshaler]()) || pt.Implements(reflect.TypeFor[encoding.TextUnmarshaler]())
+}
+
+// bind fills dst (a pointer to the input struct) with echo's binder. The
+// body goes first and the path last, so a body or query can never override
+// the resource the URL names.
+func (p *bindPlan) bind(c echo.Context, dst any) error {
+	b := defaultBinder(c)
+	if p.body {
+		if err := b.BindBody(c, dst); err != nil {
+			return bodyError(err)
+		}
+	}
+	if p.query {
+		if err := b.BindQueryParams(c, dst); err != nil {
+			return p.paramError(c, sourceQuery, err)
+		}
+	}
+	if p.header {
+		if err := b.BindHeaders(c, dst); err != nil {
+			return p.paramError(c, sourceHeader, err)
+		}
+	}
+	if p.path {
+		if err := b.BindPathParams(c, dst); err != nil {
+			return p.paramError(c, sourcePath, err)
+		}
+	}
+	return nil
+}
+
+// defaultBinder is echo's binder: the app's own if it has one of the
+// DefaultBinder kind (the usual case), else a fresh one.
+func defaultBinder(c echo.Context) *echo.DefaultBinder {
+	if b, ok := c.Echo().Binder.(*echo.DefaultBinder); ok {
+		return b
+	}
+	return &echo.DefaultBinder{}
+}
+
+// bindError is a 400 that says which input was wrong.
+type bindError struct {
+	detail string
+	fields []FieldError
+	cause  error
+}
+
+func (e *bindError) Error() string { return e.detail }
+func (e *bindError) Unwrap() error { return e.cause }
+
+// bodyError explains why the body could not be read. Other errors (413
+// from BodyLimit, 415 for an unknown content type) keep their status.
+func bodyError(err error) error {
+	var (
+		syntax   *json.SyntaxError
+		typeErr  *json.UnmarshalTypeError
+		maxBytes *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &maxBytes):
+		return err
+	case errors.As(err, &syntax):
+		return &bindError{detail: fmt.Sprintf("the request body is not valid JSON: %s (at byte %d)", syntax.Error(), syntax.Offset), cause: err}
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		return &bindError{
+			detail: fmt.Sprintf("the request body has a %s where %q needs %s", typeErr.Value, field, describeType(typeErr.Type)),
+			fields: []FieldError{{Field: field, Source: sourceBody, Rule: "type", Message: fmt.Sprintf("must be %s, got %s", describeType(typeErr.Type), typeErr.Value)}},
+			cause:  err,
+		}
+	case errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected EOF"):
+		return &bindError{detail: "the request body is not valid JSON: it ends too soon", cause: err}
+	}
+	return err
+}
+
+// paramError finds which field of a source failed to convert (echo's
+// error does not say) by converting each value again. It runs only on the
+// error path.
+func (p *bindPlan) paramError(c echo.Context, source string, err error) error {
+	for _, f := range p.fields {
+		if f.source != source {
+			continue
+		}
+		for _, raw := range rawValues(c, f) {
+			if convErr := convertible(raw, f.typ); convErr != nil {
+				what := map[string]string{sourcePath: "path parameter", sourceQuery: "query parameter", sourceHeader: "header"}[source]
+				msg := fmt.Sprintf("must be %s, got %q", describeType(f.typ), raw)
+				return &bindError{
+					detail: fmt.Sprintf("%s %q %s", what, f.name, msg),
+					fields: []FieldError{{Field: f.name, Source: source, Rule: "type", Message: msg}},
+					cause:  err,
+				}
+			}
+		}
+	}
+	return &bindError{detail: fmt.Sprintf("a %s parameter could not be read", source), cause: err}
+}
+
+func rawValues(c echo.Context, f inputField) []string {
+	switch f.source {
+	case sourcePath:
+		return []string{c.Param(f.name)}
+	case sourceQuery:
+		return c.QueryParams()[f.name]
+	case sourceHeader:
+		return c.Request().Header.Values(f.name)
+	}
+	return nil
+}
+
+// convertible reports whether raw can be read as t the way echo's binder
+// reads it.
+func convertible(raw string, t reflect.Type) error {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if u, ok := reflect.New(t).Interface().(echo.BindUnmarshaler); ok {
+		return u.UnmarshalParam(raw)
+	}
+	if u, ok := reflect.New(t).Interface().(encoding.TextUnmarshaler); ok {
+		return u.UnmarshalText([]byte(raw))
+	}
+	if t.Kind() == reflect.Slice {
+		t = t.Elem()
+	}
+	if raw == "" {
+		return nil // echo leaves the zero value
+	}
+	var err error
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		_, err = strconv.ParseInt(raw, 10, t.Bits())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		_, err = strconv.ParseUint(raw, 10, t.Bits())
+	case reflect.Float32, reflect.Float64:
+		_, err = strconv.ParseFloat(raw, t.Bits())
+	case reflect.Bool:
+		_, err = strconv.ParseBool(raw)
+	}
+	return err
+}
+
+// describeType names a Go type for clients: "an integer", "a string".
+func describeType(t reflect.Type) string {
+	if t == nil {
+		return "a value"
+	}
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "an integer"
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a non-negative integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "a " + t.String()
+}

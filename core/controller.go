@@ -1,0 +1,230 @@
+package core
+
+import (
+	"fmt"
+	"net/http"
+	"reflect"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// controllerInfo is a built controller and what its tags and Routes say.
+type controllerInfo struct {
+	module     string
+	value      reflect.Value // the pointer
+	name       string        // "*TodoController"
+	short      string        // "TodoController"
+	prefix     string
+	guards     []Guard
+	middleware []echo.MiddlewareFunc
+	filters    []ErrorFilter
+	routes     []*Route
+}
+
+// errorf formats a start-up error that says where: module, controller and,
+// when given, the route.
+func (ci *controllerInfo) errorf(rt *Route, format string, args ...any) error {
+	where := fmt.Sprintf("godanet: module %q: controller %s", ci.module, ci.name)
+	if rt != nil {
+		where += fmt.Sprintf(": route %s %s", rt.method, joinPath(ci.prefix, rt.path))
+	}
+	return fmt.Errorf(where+": "+format, args...)
+}
+
+// readController reads a controller's tags and calls its Routes method.
+func readController(module string, instance any) (*controllerInfo, error) {
+	v := reflect.ValueOf(instance)
+	ci := &controllerInfo{module: module, value: v, name: v.Type().String()}
+	ci.short = strings.TrimPrefix(ci.name[strings.LastIndexByte(ci.name, '.')+1:], "*")
+	t := v.Type().Elem()
+	marked := false
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Type == reflect.TypeFor[Controller]() {
+			marked = true
+			ci.prefix = f.Tag.Get("path")
+			if err := ci.readRefs(f.Tag, nil, &ci.guards, &ci.middleware, &ci.filters); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		method, ok := markerMethod(f.Type)
+		if !ok {
+			continue
+		}
+		rt := &Route{method: method, path: f.Tag.Get("path"), name: f.Tag.Get("handler"), statusTag: f.Tag.Get("status")}
+		if err := ci.readTagRoute(rt, f); err != nil {
+			return nil, err
+		}
+		ci.routes = append(ci.routes, rt)
+	}
+	declarer, isDeclarer := instance.(RouteDeclarer)
+	if !marked && !isDeclarer {
+		return nil, ci.errorf(nil, "it declares no routes; embed core.Controller with a path tag and add route fields, or implement Routes(*core.Routes)")
+	}
+	if isDeclarer {
+		var r Routes
+		declarer.Routes(&r)
+		ci.guards = append(ci.guards, r.guards...)
+		ci.middleware = append(ci.middleware, r.middleware...)
+		ci.filters = append(ci.filters, r.filters...)
+		for _, rt := range r.routes {
+			if err := ci.readBuilderRoute(rt); err != nil {
+				return nil, err
+			}
+			ci.routes = append(ci.routes, rt)
+		}
+	}
+	return ci, nil
+}
+
+// readTagRoute resolves a marker field's handler, status and references.
+func (ci *controllerInfo) readTagRoute(rt *Route, f reflect.StructField) error {
+	if rt.name == "" {
+		return ci.errorf(rt, "field of type %v has no handler tag; add handler:\"MethodName\"", f.Type)
+	}
+	if first := rt.name[0]; first >= 'a' && first <= 'z' {
+		return ci.errorf(rt, "handler %q is unexported; export it (rename it %q) so the framework can call it", rt.name, strings.ToUpper(rt.name[:1])+rt.name[1:])
+	}
+	m := ci.value.MethodByName(rt.name)
+	if !m.IsValid() {
+		return ci.errorf(rt, "handler %q not found (methods: %s)", rt.name, strings.Join(ci.handlerCandidates(), ", "))
+	}
+	rt.handler = m.Interface()
+	rt.status = http.StatusOK
+	if rt.statusTag != "" {
+		code, err := strconv.Atoi(rt.statusTag)
+		if err != nil || code < 100 || code > 599 {
+			return ci.errorf(rt, "status tag %q is not an HTTP status; use a number from 100 to 599, such as status:\"201\"", rt.statusTag)
+		}
+		rt.status = code
+	}
+	return ci.readRefs(f.Tag, rt, &rt.guards, &rt.middleware, &rt.filters)
+}
+
+// readBuilderRoute checks a route declared with Routes.
+func (ci *controllerInfo) readBuilderRoute(rt *Route) error {
+	fn := reflect.ValueOf(rt.handler)
+	if !fn.IsValid() || fn.Kind() == reflect.Func && fn.IsNil() {
+		return ci.errorf(rt, "the handler is nil; pass a method value such as c.List")
+	}
+	if fn.Kind() == reflect.Func {
+		rt.name = methodName(fn)
+	}
+	if rt.status < 100 || rt.status > 599 {
+		return ci.errorf(rt, "Status(%d) is not an HTTP status; use a number from 100 to 599", rt.status)
+	}
+	for i, g := range rt.guards {
+		if g == nil || reflect.ValueOf(g).Kind() == reflect.Pointer && reflect.ValueOf(g).IsNil() {
+			return ci.errorf(rt, "Guard argument %d is nil; is the controller's guard field set by its constructor?", i+1)
+		}
+	}
+	return nil
+}
+
+// handlerCandidates lists the exported methods, for "did you mean".
+func (ci *controllerInfo) handlerCandidates() []string {
+	var names []string
+	t := ci.value.Type()
+	for i := range t.NumMethod() {
+		if name := t.Method(i).Name; name != "Routes" {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// readRefs resolves the guards, use and filters tags: comma-separated names
+// of the controller's fields or methods.
+func (ci *controllerInfo) readRefs(tag reflect.StructTag, rt *Route, guards *[]Guard, middleware *[]echo.MiddlewareFunc, filters *[]ErrorFilter) error {
+	for _, name := range splitList(tag.Get("guards")) {
+		v, what, err := ci.ref(rt, "guard", name)
+		if err != nil {
+			return err
+		}
+		switch g := v.Interface().(type) {
+		case Guard:
+			*guards = append(*guards, g)
+		case func(echo.Context) (bool, error):
+			*guards = append(*guards, GuardFunc(g))
+		default:
+			return ci.errorf(rt, "guard reference %q is not a guard: %s is a %v, which has no method CanActivate(echo.Context) (bool, error)", name, what, v.Type())
+		}
+	}
+	for _, name := range splitList(tag.Get("use")) {
+		v, what, err := ci.ref(rt, "middleware", name)
+		if err != nil {
+			return err
+		}
+		if !v.Type().ConvertibleTo(reflect.TypeFor[echo.MiddlewareFunc]()) {
+			return ci.errorf(rt, "middleware reference %q is not middleware: %s is a %v; it must be an echo.MiddlewareFunc", name, what, v.Type())
+		}
+		*middleware = append(*middleware, v.Convert(reflect.TypeFor[echo.MiddlewareFunc]()).Interface().(echo.MiddlewareFunc))
+	}
+	for _, name := range splitList(tag.Get("filters")) {
+		v, what, err := ci.ref(rt, "filter", name)
+		if err != nil {
+			return err
+		}
+		if !v.Type().ConvertibleTo(reflect.TypeFor[ErrorFilter]()) {
+			return ci.errorf(rt, "filter reference %q is not an error filter: %s is a %v; it must be a func(error, echo.Context) error", name, what, v.Type())
+		}
+		*filters = append(*filters, v.Convert(reflect.TypeFor[ErrorFilter]()).Interface().(ErrorFilter))
+	}
+	return nil
+}
+
+// ref finds a field or method of the controller by name.
+func (ci *controllerInfo) ref(rt *Route, kind, name string) (reflect.Value, string, error) {
+	s := ci.value.Elem()
+	if f, ok := s.Type().FieldByName(name); ok && f.IsExported() {
+		v := s.FieldByIndex(f.Index)
+		if (v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface || v.Kind() == reflect.Func) && v.IsNil() {
+			return reflect.Value{}, "", ci.errorf(rt, "%s reference %q: field %s is nil; set it in the controller's constructor", kind, name, name)
+		}
+		return v, "field " + name, nil
+	}
+	if m := ci.value.MethodByName(name); m.IsValid() {
+		return m, "method " + name, nil
+	}
+	return reflect.Value{}, "", ci.errorf(rt, "%s reference %q names no exported field or method of %s", kind, name, ci.name)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for part := range strings.SplitSeq(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+// methodName is the method name of a method value: c.Create -> "Create".
+func methodName(fn reflect.Value) string {
+	f := runtime.FuncForPC(fn.Pointer())
+	if f == nil {
+		return fn.Type().String()
+	}
+	name := strings.TrimSuffix(f.Name(), "-fm")
+	return name[strings.LastIndexByte(name, '.')+1:]
+}
+
+// joinPath joins a controller prefix and a route path the way NestJS does:
+// "/todos" + "/" is "/todos", "/todos" + ":id" is "/todos/:id".
+func joinPath(prefix, path string) string {
+	prefix = "/" + strings.Trim(prefix, "/")
+	path = strings.Trim(path, "/")
+	switch {
+	case path == "":
+		return prefix
+	case prefix == "/":
+		return "/" + path
+	}
+	return prefix + "/" + path
+}

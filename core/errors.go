@@ -1,0 +1,161 @@
+package core
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime/debug"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// ErrorFilter maps an error to the error that should answer the request,
+// like a NestJS exception filter. It returns err unchanged when it does not
+// care, another error (a *Problem, an *echo.HTTPError) to change the answer,
+// or nil when it has written the response itself.
+//
+//	func(err error, c echo.Context) error {
+//		if errors.Is(err, ErrNoSuchTodo) {
+//			return core.NotFound("no such todo")
+//		}
+//		return err
+//	}
+type ErrorFilter func(err error, c echo.Context) error
+
+// withFilters runs filters, in order, over an error the handler returned.
+func withFilters(next echo.HandlerFunc, filters []ErrorFilter) echo.HandlerFunc {
+	if len(filters) == 0 {
+		return next
+	}
+	return func(c echo.Context) error {
+		err := next(c)
+		for _, f := range filters {
+			if err == nil {
+				return nil
+			}
+			err = f(err, c)
+		}
+		return err
+	}
+}
+
+// errorHandler is the App's echo.HTTPErrorHandler: app filters, then the
+// error as problem details. Unknown errors become a bare 500 and are logged.
+func (a *App) errorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		if !isClientGone(err) {
+			a.logger.Error("godanet: error after the response was sent", "error", err, "method", c.Request().Method, "path", c.Path(), "request_id", requestID(c))
+		}
+		return
+	}
+	for _, f := range a.cfg.filters {
+		if err = f(err, c); err == nil {
+			return
+		}
+	}
+	p := problemFor(err)
+	if p == nil {
+		a.logger.Error("godanet: unhandled error", "error", err, "method", c.Request().Method, "path", c.Request().URL.Path, "request_id", requestID(c))
+		p = NewProblem(http.StatusInternalServerError, "")
+	}
+	if err := writeProblem(c, p); err != nil && !isClientGone(err) {
+		a.logger.Error("godanet: writing problem details", "error", err, "request_id", requestID(c))
+	}
+}
+
+// writeProblem answers with p as application/problem+json.
+func writeProblem(c echo.Context, p *Problem) error {
+	if c.Request().Method == http.MethodHead {
+		return c.NoContent(p.Status)
+	}
+	body, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	return c.Blob(p.Status, "application/problem+json", body)
+}
+
+// problemFor turns a known error into problem details, or returns nil for
+// an unknown error, whose text must not reach the client.
+func problemFor(err error) *Problem {
+	var (
+		p   *Problem
+		ve  *ValidationError
+		be  *bindError
+		he  *echo.HTTPError
+		mbe *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &p):
+		return p
+	case errors.As(err, &ve):
+		out := BadRequest("the request is invalid; see errors for each field")
+		out.Errors = ve.Fields
+		return out
+	case errors.As(err, &be):
+		out := BadRequest("%s", be.detail)
+		out.Errors = be.fields
+		return out
+	case errors.As(err, &mbe):
+		return NewProblem(http.StatusRequestEntityTooLarge, "the request body is larger than %d bytes", mbe.Limit)
+	case errors.As(err, &he):
+		return problemFromHTTPError(he)
+	}
+	return nil
+}
+
+func problemFromHTTPError(he *echo.HTTPError) *Problem {
+	detail := ""
+	switch m := he.Message.(type) {
+	case string:
+		detail = m
+	case error:
+		detail = m.Error()
+	case nil:
+	default:
+		detail = fmt.Sprint(m)
+	}
+	if strings.EqualFold(detail, http.StatusText(he.Code)) {
+		detail = ""
+	}
+	if he.Code == http.StatusRequestEntityTooLarge {
+		detail = "the request body is too large"
+	}
+	return NewProblem(he.Code, "%s", detail)
+}
+
+// isClientGone reports errors that only mean the client left.
+func isClientGone(err error) bool {
+	return errors.Is(err, io.ErrClosedPipe) || errors.Is(err, http.ErrHandlerTimeout) ||
+		strings.Contains(err.Error(), "broken pipe") || strings.Contains(err.Error(), "connection reset by peer")
+}
+
+func requestID(c echo.Context) string {
+	if id := c.Response().Header().Get(echo.HeaderXRequestID); id != "" {
+		return id
+	}
+	return c.Request().Header.Get(echo.HeaderXRequestID)
+}
+
+// recoverPanics turns a panic in a handler or middleware into a 500 that
+// says nothing internal; the value and stack go to the log. A deliberate
+// http.ErrAbortHandler is left to net/http.
+func (a *App) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			r := recover()
+			if r == nil {
+				return
+			}
+			if r == http.ErrAbortHandler {
+				panic(r)
+			}
+			a.logger.Error("godanet: panic in handler", "panic", fmt.Sprint(r), "method", c.Request().Method, "path", c.Request().URL.Path, "request_id", requestID(c), "stack", string(debug.Stack()))
+			err = NewProblem(http.StatusInternalServerError, "")
+		}()
+		return next(c)
+	}
+}

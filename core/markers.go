@@ -1,0 +1,63 @@
+package core
+
+import (
+	"net/http"
+	"reflect"
+)
+
+// Controller is embedded in a controller struct to mark it and carry its
+// tags, like NestJS's @Controller('todos'):
+//
+//	type TodoController struct {
+//		core.Controller `path:"/todos" guards:"Auth" use:"Audit" filters:"MapErrors"`
+//		...
+//	}
+//
+// path is the prefix of every route; guards, use and filters name fields or
+// methods of the controller (comma-separated) that hold a Guard, an
+// echo.MiddlewareFunc, or an ErrorFilter, applied to every route.
+type Controller struct{}
+
+// Route markers. A blank field of one of these types declares a route:
+//
+//	_ core.POST `path:"/" handler:"Create" status:"201" guards:"Auth"`
+//
+// handler names an exported method; status is the success status (default
+// 200); guards, use and filters work as on Controller, for this route only.
+type (
+	GET     struct{}
+	POST    struct{}
+	PUT     struct{}
+	PATCH   struct{}
+	DELETE  struct{}
+	HEAD    struct{}
+	OPTIONS struct{}
+	// ANY matches every method, as echo's Any does.
+	ANY struct{}
+)
+
+// methodAny is the method name routes use for ANY.
+const methodAny = "ANY"
+
+// markerMethod maps a marker type to its HTTP method.
+func markerMethod(t reflect.Type) (string, bool) {
+	switch t {
+	case reflect.TypeFor[GET]():
+		return http.MethodGet, true
+	case reflect.TypeFor[POST]():
+		return http.MethodPost, true
+	case reflect.TypeFor[PUT]():
+		return http.MethodPut, true
+	case reflect.TypeFor[PATCH]():
+		return http.MethodPatch, true
+	case reflect.TypeFor[DELETE]():
+		return http.MethodDelete, true
+	case reflect.TypeFor[HEAD]():
+		return http.MethodHead, true
+	case reflect.TypeFor[OPTIONS]():
+		return http.MethodOptions, true
+	case reflect.TypeFor[ANY]():
+		return methodAny, true
+	}
+	return "", false
+}

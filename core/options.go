@@ -1,0 +1,121 @@
+package core
+
+import (
+	"fmt"
+	"log/slog"
+	"reflect"
+	"time"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/godanet/godanet/module"
+	"github.com/labstack/echo/v4"
+)
+
+// Option configures an App. Options print themselves, so a failing one
+// can be named.
+type Option interface {
+	apply(*settings) error
+	String() string
+}
+
+// settings is what the options set. Its zero value works.
+type settings struct {
+	logger          *slog.Logger
+	middleware      []echo.MiddlewareFunc
+	guards          []Guard
+	guardTypes      []reflect.Type // resolved from the graph
+	filters         []ErrorFilter
+	validations     []func(*validator.Validate) error
+	shutdownTimeout time.Duration
+	buildOptions    []module.Option
+}
+
+type option struct {
+	name string
+	fn   func(*settings) error
+}
+
+func (o option) apply(s *settings) error { return o.fn(s) }
+func (o option) String() string          { return o.name }
+
+// WithLogger sets the logger for route listings, errors and panics
+// (default slog.Default()).
+func WithLogger(l *slog.Logger) Option {
+	return option{"WithLogger", func(s *settings) error { s.logger = l; return nil }}
+}
+
+// WithMiddleware adds app-level echo middleware, run before every route's
+// controller and route middleware. App.Use does the same after New.
+func WithMiddleware(middleware ...echo.MiddlewareFunc) Option {
+	return option{"WithMiddleware", func(s *settings) error {
+		s.middleware = append(s.middleware, middleware...)
+		return nil
+	}}
+}
+
+// WithGuards adds app-level guard instances, run before controller guards.
+func WithGuards(guards ...Guard) Option {
+	return option{"WithGuards", func(s *settings) error {
+		s.guards = append(s.guards, guards...)
+		return nil
+	}}
+}
+
+// WithGuard adds an app-level guard of type G, built by dependency
+// injection: some module must provide G.
+func WithGuard[G Guard]() Option {
+	t := reflect.TypeFor[G]()
+	return option{fmt.Sprintf("WithGuard[%v]", t), func(s *settings) error {
+		s.guardTypes = append(s.guardTypes, t)
+		return nil
+	}}
+}
+
+// WithErrorFilters adds app-level error filters, which see every error
+// after the route's and the controller's filters.
+func WithErrorFilters(filters ...ErrorFilter) Option {
+	return option{"WithErrorFilters", func(s *settings) error {
+		s.filters = append(s.filters, filters...)
+		return nil
+	}}
+}
+
+// WithValidation registers a custom validate tag on the App's validator.
+func WithValidation(tag string, fn validator.Func) Option {
+	return option{fmt.Sprintf("WithValidation(%q)", tag), func(s *settings) error {
+		s.validations = append(s.validations, func(v *validator.Validate) error {
+			return v.RegisterValidation(tag, fn)
+		})
+		return nil
+	}}
+}
+
+// WithValidator gives direct access to the App's validator, for struct
+// level validations, aliases and the like.
+func WithValidator(configure func(*validator.Validate) error) Option {
+	return option{"WithValidator", func(s *settings) error {
+		s.validations = append(s.validations, configure)
+		return nil
+	}}
+}
+
+// WithShutdownTimeout bounds graceful shutdown in Listen (default 10s).
+func WithShutdownTimeout(d time.Duration) Option {
+	return option{fmt.Sprintf("WithShutdownTimeout(%v)", d), func(s *settings) error {
+		s.shutdownTimeout = d
+		return nil
+	}}
+}
+
+// OverrideProvider replaces the provider of T, wherever it is declared,
+// with replacement: a T, or a constructor returning one. It is NestJS's
+// overrideProvider, for testing controllers with fakes:
+//
+//	app, err := core.New(TodoModule, core.OverrideProvider[TodoStore](fakeStore))
+func OverrideProvider[T any](replacement any) Option {
+	t := reflect.TypeFor[T]()
+	return option{fmt.Sprintf("OverrideProvider[%v]", t), func(s *settings) error {
+		s.buildOptions = append(s.buildOptions, module.Override(t, replacement))
+		return nil
+	}}
+}

@@ -1,0 +1,123 @@
+package core
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+// RouteDeclarer is a controller that declares routes in code. Routes is
+// called once, at start-up; tag routes and builder routes of the same
+// controller form one table.
+//
+//	func (c *TodoController) Routes(r *core.Routes) {
+//		r.GET("/", c.List)
+//		r.POST("/", c.Create).Status(201).Guard(c.Auth)
+//	}
+type RouteDeclarer interface {
+	Routes(r *Routes)
+}
+
+// Routes collects a controller's routes. Its Use, Guard and Filter apply
+// to every route of the controller, like the tags on core.Controller.
+type Routes struct {
+	routes     []*Route
+	guards     []Guard
+	middleware []echo.MiddlewareFunc
+	filters    []ErrorFilter
+}
+
+// Route is one declared route; its methods refine it and chain.
+type Route struct {
+	method     string
+	path       string
+	handler    any
+	name       string // the handler's method name, for messages and logs
+	status     int
+	statusTag  string // the raw status tag, checked at start-up
+	guards     []Guard
+	middleware []echo.MiddlewareFunc
+	filters    []ErrorFilter
+}
+
+// Add declares a route for any method; handler is a method value such as
+// c.Create, of one of the supported shapes.
+func (r *Routes) Add(method, path string, handler any) *Route {
+	rt := &Route{method: method, path: path, handler: handler, status: http.StatusOK}
+	r.routes = append(r.routes, rt)
+	return rt
+}
+
+// GET declares a GET route.
+func (r *Routes) GET(path string, handler any) *Route { return r.Add(http.MethodGet, path, handler) }
+
+// POST declares a POST route.
+func (r *Routes) POST(path string, handler any) *Route { return r.Add(http.MethodPost, path, handler) }
+
+// PUT declares a PUT route.
+func (r *Routes) PUT(path string, handler any) *Route { return r.Add(http.MethodPut, path, handler) }
+
+// PATCH declares a PATCH route.
+func (r *Routes) PATCH(path string, handler any) *Route {
+	return r.Add(http.MethodPatch, path, handler)
+}
+
+// DELETE declares a DELETE route.
+func (r *Routes) DELETE(path string, handler any) *Route {
+	return r.Add(http.MethodDelete, path, handler)
+}
+
+// HEAD declares a HEAD route.
+func (r *Routes) HEAD(path string, handler any) *Route { return r.Add(http.MethodHead, path, handler) }
+
+// OPTIONS declares an OPTIONS route.
+func (r *Routes) OPTIONS(path string, handler any) *Route {
+	return r.Add(http.MethodOptions, path, handler)
+}
+
+// Any declares a route for every method, as echo's Any does.
+func (r *Routes) Any(path string, handler any) *Route { return r.Add(methodAny, path, handler) }
+
+// Use adds middleware to every route of the controller.
+func (r *Routes) Use(middleware ...echo.MiddlewareFunc) *Routes {
+	r.middleware = append(r.middleware, middleware...)
+	return r
+}
+
+// Guard adds guards to every route of the controller.
+func (r *Routes) Guard(guards ...Guard) *Routes {
+	r.guards = append(r.guards, guards...)
+	return r
+}
+
+// Filter adds error filters to every route of the controller.
+func (r *Routes) Filter(filters ...ErrorFilter) *Routes {
+	r.filters = append(r.filters, filters...)
+	return r
+}
+
+// Status sets the success status (default 200). A handler that returns a
+// nil result with 204 writes no body.
+func (rt *Route) Status(code int) *Route {
+	rt.status = code
+	return rt
+}
+
+// Guard adds guards that run after the app's and the controller's.
+func (rt *Route) Guard(guards ...Guard) *Route {
+	rt.guards = append(rt.guards, guards...)
+	return rt
+}
+
+// Use adds middleware that runs after the app's and the controller's.
+func (rt *Route) Use(middleware ...echo.MiddlewareFunc) *Route {
+	rt.middleware = append(rt.middleware, middleware...)
+	return rt
+}
+
+// Filter adds error filters that see the route's errors before the
+// controller's and the app's filters.
+func (rt *Route) Filter(filters ...ErrorFilter) *Route {
+	rt.filters = append(rt.filters, filters...)
+	return rt
+}

@@ -1,0 +1,116 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// ErrAppClosed is returned by Start and Serve after Shutdown.
+var ErrAppClosed = errors.New("godanet: the app has been shut down")
+
+// Listen serves on addr until SIGINT or SIGTERM, then shuts down gracefully
+// within the shutdown timeout (WithShutdownTimeout). It returns nil after a
+// clean shutdown.
+func (a *App) Listen(addr string) error {
+	if err := a.Start(addr); err != nil {
+		return err
+	}
+	a.logger.Info("godanet: listening", "addr", a.Addr().String())
+	signals, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var serveErr error
+	select {
+	case <-signals.Done():
+		a.logger.Info("godanet: shutting down", "timeout", a.cfg.shutdownTimeout)
+	case <-a.serveDone:
+		serveErr = a.serveErr
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.shutdownTimeout)
+	defer cancel()
+	return errors.Join(serveErr, a.Shutdown(ctx))
+}
+
+// Start listens on addr and serves in the background. It returns once the
+// listener is bound, so Addr reports the real port of ":0".
+func (a *App) Start(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("godanet: listening on %q: %w", addr, err)
+	}
+	if err := a.Serve(ln); err != nil {
+		_ = ln.Close()
+		return err
+	}
+	return nil
+}
+
+// Serve serves on ln in the background, on the echo instance's
+// http.Server (configure timeouts through Echo().Server). A zero
+// ReadHeaderTimeout is set to 10s, so a slow client cannot hold a
+// connection open without sending a request.
+func (a *App) Serve(ln net.Listener) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	switch {
+	case a.closed:
+		return ErrAppClosed
+	case a.listener != nil:
+		return fmt.Errorf("godanet: the app is already serving on %s", a.listener.Addr())
+	}
+	srv := a.echo.Server
+	srv.Handler = a.echo
+	if srv.ReadHeaderTimeout == 0 {
+		srv.ReadHeaderTimeout = 10 * time.Second
+	}
+	a.listener = ln
+	a.echo.Listener = ln
+	a.serveDone = make(chan struct{})
+	go func() {
+		defer close(a.serveDone)
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			a.serveErr = fmt.Errorf("godanet: serving on %s: %w", ln.Addr(), err)
+		}
+	}()
+	return nil
+}
+
+// Addr is the address the App listens on, or nil before Start.
+func (a *App) Addr() net.Addr {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.listener == nil {
+		return nil
+	}
+	return a.listener.Addr()
+}
+
+// Shutdown stops taking new requests, waits for the ones in flight (until
+// ctx ends), then calls the OnAppShutdown hooks in reverse dependency
+// order. It is safe to call more than once; later calls do nothing.
+func (a *App) Shutdown(ctx context.Context) error {
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return nil
+	}
+	a.closed = true
+	serving := a.listener != nil
+	a.mu.Unlock()
+
+	var errs []error
+	if serving {
+		if err := a.echo.Server.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("godanet: stopping the server: %w", err))
+		}
+		<-a.serveDone
+	}
+	errs = append(errs, runShutdownHooks(ctx, a.hooks))
+	return errors.Join(errs...)
+}

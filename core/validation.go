@@ -1,0 +1,146 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/go-playground/validator/v10"
+)
+
+// ValidationError is a 400 listing every invalid input field. Handlers
+// never see it: the request is answered before they run.
+type ValidationError struct {
+	Fields []FieldError
+}
+
+func (e *ValidationError) Error() string {
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Field + " " + f.Message
+	}
+	return "godanet: invalid input: " + strings.Join(parts, "; ")
+}
+
+// newValidator makes the App's one validator. Its field names are the names
+// clients use, so messages can quote them.
+func newValidator() *validator.Validate {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		for _, tag := range []string{"param", "query", "header", "form"} {
+			if name := tagName(f, tag); name != "" {
+				return name
+			}
+		}
+		if tagName(f, "json") == "-" {
+			return f.Name
+		}
+		return jsonName(f)
+	})
+	return v
+}
+
+// echoValidator lets hand-written echo handlers call c.Validate with the
+// App's validator.
+type echoValidator struct{ v *validator.Validate }
+
+func (ev echoValidator) Validate(i any) error { return ev.v.Struct(i) }
+
+// validate checks the bound input and explains each failure.
+func (p *bindPlan) validate(v *validator.Validate, in any) error {
+	err := v.Struct(in)
+	if err == nil {
+		return nil
+	}
+	var errs validator.ValidationErrors
+	if !errors.As(err, &errs) {
+		return fmt.Errorf("godanet: validating %v: %w", p.typ, err)
+	}
+	out := &ValidationError{Fields: make([]FieldError, 0, len(errs))}
+	for _, fe := range errs {
+		out.Fields = append(out.Fields, p.fieldError(fe))
+	}
+	return out
+}
+
+func (p *bindPlan) fieldError(fe validator.FieldError) FieldError {
+	_, goPath, _ := strings.Cut(fe.StructNamespace(), ".")
+	_, name, _ := strings.Cut(fe.Namespace(), ".")
+	source := sourceBody
+	if f, ok := p.fields[stripIndexes(goPath)]; ok {
+		name, source = f.name, f.source
+		if f.source == sourceBody {
+			_, name, _ = strings.Cut(fe.Namespace(), ".") // keeps [i] of slices
+		}
+	}
+	return FieldError{Field: name, Source: source, Rule: fe.Tag(), Message: ruleMessage(fe)}
+}
+
+// stripIndexes turns "Items[2].Name" into "Items.Name".
+func stripIndexes(path string) string {
+	if !strings.Contains(path, "[") {
+		return path
+	}
+	var b strings.Builder
+	depth := 0
+	for _, r := range path {
+		switch {
+		case r == '[':
+			depth++
+		case r == ']':
+			depth--
+		case depth == 0:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// ruleMessage says, for people, what a failed rule wanted.
+func ruleMessage(fe validator.FieldError) string {
+	param := fe.Param()
+	unit := ""
+	switch fe.Kind() {
+	case reflect.String:
+		unit = " characters"
+	case reflect.Slice, reflect.Array, reflect.Map:
+		unit = " items"
+	}
+	switch fe.Tag() {
+	case "required", "required_if", "required_unless", "required_with", "required_without":
+		return "is required"
+	case "max", "lte":
+		return fmt.Sprintf("must be at most %s%s", param, unit)
+	case "min", "gte":
+		return fmt.Sprintf("must be at least %s%s", param, unit)
+	case "len":
+		return fmt.Sprintf("must be exactly %s%s", param, unit)
+	case "gt":
+		return fmt.Sprintf("must be greater than %s%s", param, unit)
+	case "lt":
+		return fmt.Sprintf("must be less than %s%s", param, unit)
+	case "eq":
+		return fmt.Sprintf("must equal %s", param)
+	case "ne":
+		return fmt.Sprintf("must not equal %s", param)
+	case "oneof":
+		return fmt.Sprintf("must be one of: %s", strings.Join(strings.Fields(param), ", "))
+	case "email":
+		return "must be an email address"
+	case "url", "http_url":
+		return "must be a URL"
+	case "uuid", "uuid4":
+		return "must be a UUID"
+	case "alphanum":
+		return "must contain only letters and digits"
+	case "numeric", "number":
+		return "must be a number"
+	case "datetime":
+		return fmt.Sprintf("must be a date/time in the layout %s", param)
+	}
+	if param != "" {
+		return fmt.Sprintf("failed the %q rule (%s)", fe.Tag(), param)
+	}
+	return fmt.Sprintf("failed the %q rule", fe.Tag())
+}
