@@ -74,11 +74,15 @@ func New(root *module.Module, options ...Option) (*App, error) {
 		return nil, err
 	}
 	a.graph = graph
-	appGuards := append([]Guard(nil), a.cfg.guards...)
-	for _, t := range a.cfg.guardTypes {
-		v, err := graph.Get(t)
+	var appGuards []Guard
+	for _, ref := range a.cfg.guards {
+		if ref.typ == nil {
+			appGuards = append(appGuards, ref.instance)
+			continue
+		}
+		v, err := graph.Get(ref.typ)
 		if err != nil {
-			return nil, fmt.Errorf("godanet: app guard %v: %w; add its constructor to a module's Providers", t, err)
+			return nil, fmt.Errorf("godanet: app guard %v: no module provides it; add its constructor to a module's Providers: %w", ref.typ, err)
 		}
 		appGuards = append(appGuards, v.(Guard))
 	}
@@ -120,6 +124,11 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 			plan, err := newHandlerPlan(reflect.ValueOf(rt.handler))
 			if err != nil {
 				return ci.errorf(rt, "handler %q: %v", rt.name, err)
+			}
+			if plan.input != nil {
+				if err := plan.input.checkTags(a.validator); err != nil {
+					return ci.errorf(rt, "handler %q: %v", rt.name, err)
+				}
 			}
 			guards := concat(appGuards, ci.guards, rt.guards)
 			h := plan.echoHandler(a.validator, rt.status)

@@ -22,8 +22,7 @@ type Option interface {
 type settings struct {
 	logger          *slog.Logger
 	middleware      []echo.MiddlewareFunc
-	guards          []Guard
-	guardTypes      []reflect.Type // resolved from the graph
+	guards          []guardRef
 	filters         []ErrorFilter
 	validations     []func(*validator.Validate) error
 	shutdownTimeout time.Duration
@@ -56,9 +55,18 @@ func WithMiddleware(middleware ...echo.MiddlewareFunc) Option {
 // WithGuards adds app-level guard instances, run before controller guards.
 func WithGuards(guards ...Guard) Option {
 	return option{"WithGuards", func(s *settings) error {
-		s.guards = append(s.guards, guards...)
+		for _, g := range guards {
+			s.guards = append(s.guards, guardRef{instance: g})
+		}
 		return nil
 	}}
+}
+
+// guardRef is an app-level guard: an instance, or a type to resolve from
+// the graph. The order of the options is the order the guards run in.
+type guardRef struct {
+	instance Guard
+	typ      reflect.Type
 }
 
 // WithGuard adds an app-level guard of type G, built by dependency
@@ -66,7 +74,7 @@ func WithGuards(guards ...Guard) Option {
 func WithGuard[G Guard]() Option {
 	t := reflect.TypeFor[G]()
 	return option{fmt.Sprintf("WithGuard[%v]", t), func(s *settings) error {
-		s.guardTypes = append(s.guardTypes, t)
+		s.guards = append(s.guards, guardRef{typ: t})
 		return nil
 	}}
 }

@@ -19,12 +19,14 @@ var ErrAppClosed = errors.New("godanet: the app has been shut down")
 // within the shutdown timeout (WithShutdownTimeout). It returns nil after a
 // clean shutdown.
 func (a *App) Listen(addr string) error {
+	// Signals are caught before the port opens, so a signal that follows
+	// the first request can never kill the process ungracefully.
+	signals, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	if err := a.Start(addr); err != nil {
 		return err
 	}
 	a.logger.Info("godanet: listening", "addr", a.Addr().String())
-	signals, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	var serveErr error
 	select {
 	case <-signals.Done():

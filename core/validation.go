@@ -144,3 +144,16 @@ func ruleMessage(fe validator.FieldError) string {
 	}
 	return fmt.Sprintf("failed the %q rule", fe.Tag())
 }
+
+// checkTags validates a zero input once at start-up, so that a validate tag
+// the validator does not know fails core.New rather than every request
+// (validator panics on an unknown tag).
+func (p *bindPlan) checkTags(v *validator.Validate) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("input %v: %v; fix the validate tag, or register the rule with core.WithValidation", p.typ, r)
+		}
+	}()
+	_ = v.Struct(reflect.New(p.typ).Interface())
+	return nil
+}

@@ -3,6 +3,7 @@ package module
 import (
 	"fmt"
 	"reflect"
+	"strings"
 
 	"go.uber.org/dig"
 )
@@ -44,7 +45,7 @@ func (g *Graph) buildAll() error {
 	for _, n := range g.nodes {
 		for _, p := range n.providers {
 			if _, err := g.invokeKeys(p.outputs); err != nil {
-				return fmt.Errorf("godanet: module %q: building %s: %w", n.mod.Name, p.label, err)
+				return &buildError{fmt.Sprintf("godanet: module %q: building %s: %s", n.mod.Name, p.label, withoutStub(err)), err}
 			}
 		}
 	}
@@ -52,11 +53,34 @@ func (g *Graph) buildAll() error {
 		for _, p := range n.controllers {
 			k := key{t: p.outputs[0].t, name: p.digName}
 			if _, err := g.invokeKeys([]key{k}); err != nil {
-				return fmt.Errorf("godanet: module %q: building controller %s: %w", n.mod.Name, p.label, err)
+				return &buildError{fmt.Sprintf("godanet: module %q: building controller %s: %s", n.mod.Name, p.label, withoutStub(err)), err}
 			}
 		}
 	}
 	return nil
+}
+
+// buildError keeps dig's error reachable (errors.Is, errors.As, dig.RootCause)
+// while its message leaves out the function invokeKeys generates.
+type buildError struct {
+	msg string
+	err error
+}
+
+func (e *buildError) Error() string { return e.msg }
+func (e *buildError) Unwrap() error { return e.err }
+
+// withoutStub drops dig's opening "could not build arguments for function
+// "reflect".makeFuncStub (...): ", which names our generated function, not
+// the user's constructor that the rest of the message names.
+func withoutStub(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, "makeFuncStub"); i >= 0 {
+		if j := strings.Index(msg[i:], "): "); j >= 0 {
+			return msg[i+j+3:]
+		}
+	}
+	return msg
 }
 
 // invokeKeys asks dig for the given keys through a dig.In struct made at

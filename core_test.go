@@ -1,0 +1,703 @@
+// Package godanet_test tests godanet's public API end to end, over real
+// HTTP: modules and DI, controllers in both styles, typed handlers,
+// binding and validation, guards, middleware, errors and the lifecycle.
+package godanet_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/godanet/godanet/core"
+	"github.com/godanet/godanet/module"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+const token = "s3cret"
+
+// syncBuffer is a log sink the server and the test share.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// harness is one application under test, served over real HTTP.
+type harness struct {
+	t       *testing.T
+	app     *core.App
+	journal *Journal
+	logs    *syncBuffer
+	srv     *httptest.Server
+}
+
+func newHarness(t *testing.T, options ...core.Option) *harness {
+	t.Helper()
+	h := &harness{t: t, journal: &Journal{}, logs: &syncBuffer{}}
+	logger := slog.New(slog.NewTextHandler(h.logs, nil))
+	options = append([]core.Option{
+		core.WithLogger(logger),
+		core.WithValidation("nospaces", noSpaces),
+		core.WithMiddleware(middleware.RequestID(), traceMiddleware("app")),
+		core.WithGuard[*AppGuard](),
+		core.WithGuards(&TraceGuard{"app"}),
+		core.WithErrorFilters(func(err error, _ echo.Context) error {
+			if errors.Is(err, errGone) {
+				return core.NewProblem(http.StatusGone, "the app filter says it is gone")
+			}
+			return err
+		}),
+	}, options...)
+	app, err := core.New(newRoot(h.journal, Config{Token: token, MaxNotes: 5}), options...)
+	if err != nil {
+		t.Fatalf("core.New: %v", err)
+	}
+	h.app = app
+	h.srv = httptest.NewServer(app.Handler())
+	t.Cleanup(func() {
+		h.srv.Close()
+		if err := app.Shutdown(context.Background()); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+	})
+	return h
+}
+
+// quiet is what the fixture app needs, with logs discarded.
+func quiet() []core.Option {
+	return []core.Option{core.WithLogger(slog.New(slog.DiscardHandler)), core.WithValidation("nospaces", noSpaces)}
+}
+
+// request is one call to the server under test.
+type request struct {
+	method, path, body, contentType string
+	header                          map[string]string
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (h *harness) do(r request) response {
+	h.t.Helper()
+	req, err := http.NewRequest(r.method, h.srv.URL+r.path, strings.NewReader(r.body))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if r.body != "" {
+		ct := r.contentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		req.Header.Set("Content-Type", ct)
+	}
+	for k, v := range r.header {
+		req.Header.Set(k, v)
+	}
+	res, err := h.srv.Client().Do(req)
+	if err != nil {
+		h.t.Fatalf("%s %s: %v", r.method, r.path, err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return response{status: res.StatusCode, header: res.Header, body: body}
+}
+
+func authed() map[string]string { return map[string]string{"Authorization": "Bearer " + token} }
+
+// decode reads a JSON body into v, failing the test on a wrong status.
+func (h *harness) decode(res response, status int, v any) {
+	h.t.Helper()
+	if res.status != status {
+		h.t.Fatalf("status %d, want %d; body %s", res.status, status, res.body)
+	}
+	if err := json.Unmarshal(res.body, v); err != nil {
+		h.t.Fatalf("body %q is not JSON: %v", res.body, err)
+	}
+}
+
+// problem reads an RFC 9457 body, checking its media type and status.
+func (h *harness) problem(res response, status int) core.Problem {
+	h.t.Helper()
+	if ct := res.header.Get("Content-Type"); ct != "application/problem+json" {
+		h.t.Fatalf("Content-Type %q, want application/problem+json (status %d, body %s)", ct, res.status, res.body)
+	}
+	var p core.Problem
+	h.decode(res, status, &p)
+	if p.Status != status || p.Title != http.StatusText(status) || p.Type != "about:blank" {
+		h.t.Fatalf("problem %+v: want status %d titled %q", p, status, http.StatusText(status))
+	}
+	return p
+}
+
+func TestModulesWireEveryProviderShape(t *testing.T) {
+	h := newHarness(t)
+	var info Info
+	h.decode(h.do(request{method: "GET", path: "/notes/info"}), 200, &info)
+	want := Info{Version: "v1.2.3", Clock: "wall", Checks: []string{"store"}, Max: 5}
+	if info.Version != want.Version || info.Clock != want.Clock || !slices.Equal(info.Checks, want.Checks) || info.Max != want.Max {
+		t.Fatalf("info %+v, want %+v (dig.Name, dig.Out, dig.Group, the global dynamic module)", info, want)
+	}
+}
+
+func TestResolveReturnsTheInstanceControllersUse(t *testing.T) {
+	h := newHarness(t)
+	store, err := core.Resolve[NoteStore](h.app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.Add("from resolve", nil)
+	var notes []Note
+	h.decode(h.do(request{method: "GET", path: "/notes"}), 200, &notes)
+	if len(notes) != 1 || notes[0].Title != "from resolve" {
+		t.Fatalf("notes %+v, want the note added through Resolve", notes)
+	}
+	if _, err := core.Resolve[*strings.Builder](h.app); err == nil {
+		t.Fatal("Resolve of a type nobody provides succeeded")
+	}
+}
+
+func TestTagRoutesCRUD(t *testing.T) {
+	h := newHarness(t)
+	var created Note
+	h.decode(h.do(request{method: "POST", path: "/notes", body: `{"title":"milk","tags":["shop"]}`, header: authed()}), 201, &created)
+	if created.ID != 1 || created.Title != "milk" || !slices.Equal(created.Tags, []string{"shop"}) {
+		t.Fatalf("created %+v", created)
+	}
+	var got Note
+	h.decode(h.do(request{method: "GET", path: "/notes/1"}), 200, &got)
+	if got.ID != 1 || got.Title != "milk" || !slices.Equal(got.Tags, []string{"shop"}) {
+		t.Fatalf("got %+v", got)
+	}
+	var renamed Note
+	h.decode(h.do(request{method: "PUT", path: "/notes/1", body: `{"title":"oat milk","id":99}`, header: authed()}), 200, &renamed)
+	if renamed.ID != 1 || renamed.Title != "oat milk" {
+		t.Fatalf("renamed %+v: the path id must win over the body", renamed)
+	}
+	res := h.do(request{method: "DELETE", path: "/notes/1", header: authed()})
+	if res.status != 204 || len(res.body) != 0 {
+		t.Fatalf("DELETE: %d %q, want 204 and no body", res.status, res.body)
+	}
+	p := h.problem(h.do(request{method: "GET", path: "/notes/1"}), 404)
+	if p.Detail != "note 1: no such note" {
+		t.Fatalf("detail %q: the controller filter maps ErrNoSuchNote", p.Detail)
+	}
+}
+
+func TestBuilderRoutes(t *testing.T) {
+	h := newHarness(t)
+	h.do(request{method: "POST", path: "/notes", body: `{"title":"a"}`, header: authed()})
+	var stats Stats
+	h.decode(h.do(request{method: "GET", path: "/admin/stats?verbose=true"}), 200, &stats)
+	if stats.Count != 1 || !stats.Verbose {
+		t.Fatalf("stats %+v", stats)
+	}
+	res := h.do(request{method: "DELETE", path: "/admin/notes"})
+	if res.status != 204 || len(res.body) != 0 {
+		t.Fatalf("Status(204) with a nil result: %d %q", res.status, res.body)
+	}
+	h.decode(h.do(request{method: "GET", path: "/admin/stats"}), 200, &stats)
+	if stats.Count != 0 {
+		t.Fatalf("count %d after clear", stats.Count)
+	}
+	p := h.problem(h.do(request{method: "GET", path: "/admin/gone"}), 410)
+	if p.Detail != "that is gone" {
+		t.Fatalf("route filter: detail %q", p.Detail)
+	}
+}
+
+func TestResultShapes(t *testing.T) {
+	h := newHarness(t)
+	res := h.do(request{method: "GET", path: "/notes/text"})
+	if res.status != 200 || string(res.body) != "plain words" || !strings.HasPrefix(res.header.Get("Content-Type"), "text/plain") {
+		t.Fatalf("string result: %d %q %q", res.status, res.header.Get("Content-Type"), res.body)
+	}
+	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		res := h.do(request{method: m, path: "/notes/echo-method"})
+		if res.status != 200 || string(res.body) != m {
+			t.Fatalf("ANY route with %s: %d %q", m, res.status, res.body)
+		}
+	}
+	res = h.do(request{method: "GET", path: "/notes"})
+	if res.status != 200 || res.header.Get("Content-Type") != "application/json" || strings.TrimSpace(string(res.body)) != "[]" {
+		t.Fatalf("empty list: %d %q %q", res.status, res.header.Get("Content-Type"), res.body)
+	}
+}
+
+func TestBindingFromEverySource(t *testing.T) {
+	h := newHarness(t)
+	for _, title := range []string{"ab one", "ab two", "other"} {
+		h.do(request{method: "POST", path: "/notes", body: `{"title":"` + title + `"}`, header: authed()})
+	}
+	var found []Note
+	h.decode(h.do(request{method: "GET", path: "/notes/search?q=ab&limit=1", header: map[string]string{"X-Client": "test"}}), 200, &found)
+	if len(found) != 1 || found[0].Title != "ab one" {
+		t.Fatalf("query+header binding: %+v", found)
+	}
+	var fromForm Note
+	form := url.Values{"title": {"from a form"}}.Encode()
+	h.decode(h.do(request{method: "POST", path: "/notes/form", body: form, contentType: "application/x-www-form-urlencoded"}), 201, &fromForm)
+	if fromForm.Title != "from a form" {
+		t.Fatalf("form binding: %+v", fromForm)
+	}
+}
+
+func TestValidationErrorsNameFieldsAsTheClientSentThem(t *testing.T) {
+	h := newHarness(t)
+	long := strings.Repeat("x", 21)
+	cases := []struct {
+		name string
+		req  request
+		want []core.FieldError
+	}{
+		{"missing body field", request{method: "POST", path: "/notes", body: `{}`, header: authed()},
+			[]core.FieldError{{Field: "title", Source: "body", Rule: "required", Message: "is required"}}},
+		{"too long", request{method: "POST", path: "/notes", body: `{"title":"` + long + `"}`, header: authed()},
+			[]core.FieldError{{Field: "title", Source: "body", Rule: "max", Message: "must be at most 20 characters"}}},
+		{"custom rule in a slice", request{method: "POST", path: "/notes", body: `{"title":"t","tags":["ok","not ok"]}`, header: authed()},
+			[]core.FieldError{{Field: "tags[1]", Source: "body", Rule: "nospaces", Message: `failed the "nospaces" rule`}}},
+		{"query and header", request{method: "GET", path: "/notes/search?limit=99"},
+			[]core.FieldError{
+				{Field: "q", Source: "query", Rule: "required", Message: "is required"},
+				{Field: "limit", Source: "query", Rule: "lte", Message: "must be at most 50"},
+				{Field: "X-Client", Source: "header", Rule: "required", Message: "is required"},
+			}},
+		{"path", request{method: "GET", path: "/notes/0"},
+			[]core.FieldError{{Field: "id", Source: "path", Rule: "gt", Message: "must be greater than 0"}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := h.problem(h.do(tc.req), 400)
+			if !slices.Equal(p.Errors, tc.want) {
+				t.Fatalf("errors\n got %+v\nwant %+v", p.Errors, tc.want)
+			}
+		})
+	}
+}
+
+func TestBadInputIsAClearClientError(t *testing.T) {
+	h := newHarness(t)
+	cases := []struct {
+		name       string
+		req        request
+		status     int
+		detailHas  string
+		wantFields []string
+	}{
+		{"malformed JSON", request{method: "POST", path: "/notes", body: `{"title": nope}`, header: authed()}, 400, "not valid JSON", nil},
+		{"truncated JSON", request{method: "POST", path: "/notes", body: `{"title": "a`, header: authed()}, 400, "not valid JSON", nil},
+		{"wrong JSON type", request{method: "POST", path: "/notes", body: `{"title": 42}`, header: authed()}, 400, `"title" needs a string`, []string{"title"}},
+		{"non-numeric path id", request{method: "GET", path: "/notes/abc"}, 400, `path parameter "id" must be an integer, got "abc"`, []string{"id"}},
+		{"non-numeric query", request{method: "GET", path: "/notes/search?q=ab&limit=lots", header: map[string]string{"X-Client": "t"}}, 400, `query parameter "limit" must be an integer`, []string{"limit"}},
+		{"unsupported media type", request{method: "POST", path: "/notes", body: `<note/>`, contentType: "text/csv", header: authed()}, 415, "", nil},
+		{"unknown route", request{method: "GET", path: "/nowhere"}, 404, "", nil},
+		{"wrong method", request{method: "PATCH", path: "/notes"}, 405, "", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := h.do(tc.req)
+			p := h.problem(res, tc.status)
+			if !strings.Contains(p.Detail, tc.detailHas) {
+				t.Fatalf("detail %q does not say %q", p.Detail, tc.detailHas)
+			}
+			var fields []string
+			for _, f := range p.Errors {
+				fields = append(fields, f.Field)
+			}
+			if !slices.Equal(fields, tc.wantFields) {
+				t.Fatalf("error fields %v, want %v", fields, tc.wantFields)
+			}
+			if tc.status == 405 && !strings.Contains(res.header.Get("Allow"), "GET") {
+				t.Fatalf("405 without an Allow header listing GET: %q", res.header.Get("Allow"))
+			}
+		})
+	}
+}
+
+func TestGuards(t *testing.T) {
+	h := newHarness(t)
+	p := h.problem(h.do(request{method: "POST", path: "/notes", body: `{"title":"x"}`}), 401)
+	if p.Detail != "missing bearer token" {
+		t.Fatalf("401 detail %q", p.Detail)
+	}
+	h.problem(h.do(request{method: "POST", path: "/notes", body: `{"title":"x"}`, header: map[string]string{"Authorization": "Bearer wrong"}}), 403)
+	// Guards run before binding: invalid input behind a denying guard is a 403, not a 400.
+	h.problem(h.do(request{method: "POST", path: "/notes", body: `{"title": nope`, header: map[string]string{"Authorization": "Bearer wrong"}}), 403)
+	h.problem(h.do(request{method: "GET", path: "/admin/stats?verbose=maybe", header: map[string]string{"X-Deny": "route"}}), 403)
+	for _, denier := range []string{"app-di", "app", "controller"} {
+		h.problem(h.do(request{method: "GET", path: "/admin/stats", header: map[string]string{"X-Deny": denier}}), 403)
+	}
+}
+
+func TestOrderOfMiddlewareGuardsAndHandler(t *testing.T) {
+	h := newHarness(t)
+	var stats Stats
+	h.decode(h.do(request{method: "GET", path: "/admin/stats"}), 200, &stats)
+	want := []string{"mw:app", "mw:controller", "mw:route", "guard:app-di", "guard:app", "guard:controller", "guard:route", "handler"}
+	if !slices.Equal(stats.Trace, want) {
+		t.Fatalf("order\n got %v\nwant %v", stats.Trace, want)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	h := newHarness(t)
+
+	res := h.do(request{method: "GET", path: "/notes/fail/unknown"})
+	p := h.problem(res, 500)
+	if strings.Contains(string(res.body), "hunter2") || p.Detail != "" {
+		t.Fatalf("a 500 leaked internals: %s", res.body)
+	}
+	id := res.header.Get(echo.HeaderXRequestID)
+	logs := h.logs.String()
+	if id == "" || !strings.Contains(logs, "hunter2") || !strings.Contains(logs, "request_id="+id) {
+		t.Fatalf("the unknown error is not logged with request id %q:\n%s", id, logs)
+	}
+
+	res = h.do(request{method: "GET", path: "/notes/fail/panic"})
+	h.problem(res, 500)
+	if strings.Contains(string(res.body), "secret panic") || !strings.Contains(h.logs.String(), "secret panic detail") {
+		t.Fatalf("panic: body %s; logs must hold the panic value", res.body)
+	}
+
+	if p := h.problem(h.do(request{method: "GET", path: "/notes/fail/teapot"}), 418); p.Detail != "short and stout" {
+		t.Fatalf("echo.HTTPError detail %q", p.Detail)
+	}
+	if p := h.problem(h.do(request{method: "GET", path: "/notes/fail/gone"}), 410); p.Detail != "the app filter says it is gone" {
+		t.Fatalf("app filter: detail %q", p.Detail)
+	}
+	if p := h.problem(h.do(request{method: "GET", path: "/notes/fail/other"}), 404); p.Detail != `no failure named "other"` {
+		t.Fatalf("helper: detail %q", p.Detail)
+	}
+	for i := range 5 {
+		h.do(request{method: "POST", path: "/notes", body: `{"title":"n"}`, header: authed()})
+		_ = i
+	}
+	if p := h.problem(h.do(request{method: "POST", path: "/notes", body: `{"title":"n"}`, header: authed()}), 409); p.Detail != "the notebook is full (5 notes)" {
+		t.Fatalf("Conflict helper: detail %q", p.Detail)
+	}
+}
+
+func TestEchoMiddlewareWorksUnchanged(t *testing.T) {
+	var access syncBuffer
+	h := newHarness(t, core.WithMiddleware(
+		middleware.LoggerWithConfig(middleware.LoggerConfig{Output: &access, Format: "${method} ${uri} ${status}\n"}),
+		middleware.RecoverWithConfig(middleware.RecoverConfig{LogErrorFunc: func(_ echo.Context, err error, _ []byte) error { return err }}),
+		middleware.CORSWithConfig(middleware.CORSConfig{AllowOrigins: []string{"https://app.example"}}),
+		middleware.Gzip(),
+		middleware.BodyLimit("1K"),
+	))
+
+	res := h.do(request{method: "GET", path: "/notes"})
+	if res.header.Get(echo.HeaderXRequestID) == "" {
+		t.Fatal("RequestID: no X-Request-Id header")
+	}
+	if !strings.Contains(access.String(), "GET /notes 200") {
+		t.Fatalf("Logger: access log %q", access.String())
+	}
+
+	res = h.do(request{method: "OPTIONS", path: "/notes", header: map[string]string{"Origin": "https://app.example", "Access-Control-Request-Method": "POST"}})
+	if res.status != 204 || res.header.Get("Access-Control-Allow-Origin") != "https://app.example" {
+		t.Fatalf("CORS preflight: %d %v", res.status, res.header)
+	}
+
+	res = h.do(request{method: "GET", path: "/notes/info", header: map[string]string{"Accept-Encoding": "gzip"}})
+	if res.header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("Gzip: Content-Encoding %q", res.header.Get("Content-Encoding"))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(res.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(zr)
+	if err != nil || !strings.Contains(string(plain), `"version":"v1.2.3"`) {
+		t.Fatalf("Gzip body %q, %v", plain, err)
+	}
+
+	big := `{"title":"` + strings.Repeat("x", 2048) + `"}`
+	h.problem(h.do(request{method: "POST", path: "/notes", body: big, header: authed()}), 413)
+
+	res = h.do(request{method: "GET", path: "/notes/fail/panic"})
+	h.problem(res, 500)
+	if strings.Contains(string(res.body), "secret") {
+		t.Fatalf("Recover: body leaked the panic: %s", res.body)
+	}
+
+	if access.String() == "" || !strings.Contains(access.String(), "/notes/fail/panic 500") {
+		t.Fatalf("Logger did not see the 500: %q", access.String())
+	}
+}
+
+func TestRoutesAreLoggedAtStart(t *testing.T) {
+	h := newHarness(t)
+	logs := h.logs.String()
+	for _, line := range []string{
+		"method=POST path=/notes handler=NoteController.Create guards=godanet_test.AppGuard,godanet_test.TraceGuard,godanet_test.TokenGuard",
+		"method=GET path=/admin/stats handler=AdminController.Stats",
+		"method=ANY path=/notes/echo-method handler=NoteController.Method",
+	} {
+		if !strings.Contains(logs, line) {
+			t.Errorf("start-up log lacks %q:\n%s", line, logs)
+		}
+	}
+	routes := h.app.Routes()
+	if len(routes) != 14 {
+		t.Fatalf("%d routes mapped, want 14: %+v", len(routes), routes)
+	}
+	create := slices.IndexFunc(routes, func(r core.RouteInfo) bool { return r.Method == "POST" && r.Path == "/notes" })
+	if create < 0 || routes[create].Status != 201 || routes[create].Module != "notes" || routes[create].Guards != 3 {
+		t.Fatalf("POST /notes: %+v", routes)
+	}
+}
+
+func TestEchoEscapeHatch(t *testing.T) {
+	h := newHarness(t)
+	h.app.Echo().GET("/raw", func(c echo.Context) error { return c.String(200, "raw echo") })
+	if res := h.do(request{method: "GET", path: "/raw"}); string(res.body) != "raw echo" {
+		t.Fatalf("raw route: %d %q", res.status, res.body)
+	}
+	if res := h.do(request{method: "GET", path: "/notes"}); res.status != 200 {
+		t.Fatalf("framework route next to a raw one: %d", res.status)
+	}
+}
+
+// fakeStore replaces the real store in TestOverrideProvider.
+type fakeStore struct{ NoteStore }
+
+func (fakeStore) List() []Note { return []Note{{ID: 7, Title: "from the fake"}} }
+
+func TestOverrideProvider(t *testing.T) {
+	h := newHarness(t, core.OverrideProvider[NoteStore](fakeStore{}))
+	var notes []Note
+	h.decode(h.do(request{method: "GET", path: "/notes"}), 200, &notes)
+	if len(notes) != 1 || notes[0].Title != "from the fake" {
+		t.Fatalf("notes %+v, want the fake's", notes)
+	}
+	if got := h.journal.With("built:"); slices.Contains(got, "store") {
+		t.Fatalf("the overridden constructor still ran: %v", got)
+	}
+}
+
+func TestLifecycleHooksRunInDependencyOrder(t *testing.T) {
+	j := &Journal{}
+	app, err := core.New(newRoot(j, Config{Token: token}), quiet()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := j.With("init:"); !slices.Equal(got, []string{"store", "service"}) {
+		t.Fatalf("OnModuleInit order %v, want dependencies first", got)
+	}
+	if got := j.With("boot:"); !slices.Equal(got, []string{"service"}) {
+		t.Fatalf("OnAppBootstrap %v", got)
+	}
+	if err := app.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.Get("http://" + app.Addr().String() + "/notes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	http.DefaultClient.CloseIdleConnections()
+	if err := app.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := j.With("down:"); !slices.Equal(got, []string{"service", "store"}) {
+		t.Fatalf("OnAppShutdown order %v, want reverse", got)
+	}
+	if err := app.Shutdown(context.Background()); err != nil {
+		t.Fatalf("second Shutdown: %v", err)
+	}
+	if err := app.Start("127.0.0.1:0"); !errors.Is(err, core.ErrAppClosed) {
+		t.Fatalf("Start after Shutdown: %v, want ErrAppClosed", err)
+	}
+}
+
+func TestConstructorErrorAbortsStart(t *testing.T) {
+	_, err := core.New(newRoot(&Journal{}, Config{MaxNotes: -1}), quiet()...)
+	if err == nil {
+		t.Fatal("New succeeded with a failing constructor")
+	}
+	for _, want := range []string{`module "store"`, "newMemStore", "MaxNotes must not be negative"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+}
+
+func TestVisibilityErrorSaysWhatToImport(t *testing.T) {
+	lonely := &module.Module{Name: "lonely", Imports: []*module.Module{StoreModule}, Providers: []any{NewNoteService}, Controllers: []any{NewNoteController}}
+	root := &module.Module{Name: "app", Imports: []*module.Module{ConfigModule(Config{}, &Journal{}), AuthModule, lonely}}
+	_, err := core.New(root, quiet()...)
+	if err == nil || !strings.Contains(err.Error(), `module "lonely"`) || !strings.Contains(err.Error(), "*godanet_test.TokenGuard") ||
+		!strings.Contains(err.Error(), `add "auth" to the Imports of "lonely"`) {
+		t.Fatalf("error %v: must name the module, the type and the import to add", err)
+	}
+}
+
+type badTag struct {
+	Title string `json:"title" validate:"required,notblank"`
+}
+
+type badTagController struct{}
+
+func (badTagController) Routes(r *core.Routes) { r.POST("/bad", badTagController{}.Create) }
+
+func (badTagController) Create(echo.Context, badTag) error { return nil }
+
+func TestUnknownValidateTagFailsAtStart(t *testing.T) {
+	_, err := core.New(&module.Module{Name: "tags", Controllers: []any{&badTagController{}}}, core.WithLogger(slog.New(slog.DiscardHandler)))
+	if err == nil {
+		t.Fatal("New accepted a validate tag the validator does not know")
+	}
+	for _, want := range []string{`module "tags"`, "route POST /bad", "notblank", "core.WithValidation"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+}
+
+// slowController holds a request open until the test releases it.
+type slowController struct {
+	entered, release chan struct{}
+}
+
+func (s *slowController) Routes(r *core.Routes) { r.GET("/slow", s.Slow) }
+
+func (s *slowController) Slow(echo.Context) (string, error) {
+	close(s.entered)
+	<-s.release
+	return "done", nil
+}
+
+func TestShutdownWaitsForRequestsInFlight(t *testing.T) {
+	slow := &slowController{entered: make(chan struct{}), release: make(chan struct{})}
+	app, err := core.New(&module.Module{Name: "slow", Controllers: []any{slow}}, core.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	addr := app.Addr().String()
+	client := &http.Client{Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+	type result struct {
+		body string
+		err  error
+	}
+	got := make(chan result, 1)
+	go func() {
+		res, err := client.Get("http://" + addr + "/slow")
+		if err != nil {
+			got <- result{err: err}
+			return
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		got <- result{string(b), err}
+	}()
+	<-slow.entered
+	shutdownDone := make(chan error, 1)
+	go func() { shutdownDone <- app.Shutdown(context.Background()) }()
+	waitFor(t, "the listener to close", func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	})
+	select {
+	case err := <-shutdownDone:
+		t.Fatalf("Shutdown returned (%v) while a request was in flight", err)
+	default:
+	}
+	close(slow.release)
+	if r := <-got; r.err != nil || r.body != "done" {
+		t.Fatalf("in-flight request: %q, %v", r.body, r.err)
+	}
+	if err := <-shutdownDone; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestListenShutsDownGracefullyOnSIGINT(t *testing.T) {
+	j := &Journal{}
+	app, err := core.New(newRoot(j, Config{Token: token}), append(quiet(), core.WithShutdownTimeout(5*time.Second))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- app.Listen("127.0.0.1:0") }()
+	waitFor(t, "Listen to bind", func() bool { return app.Addr() != nil })
+	client := &http.Client{Transport: &http.Transport{}}
+	res, err := client.Get("http://" + app.Addr().String() + "/notes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	client.CloseIdleConnections()
+	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Listen: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Listen did not return after SIGINT")
+	}
+	if got := j.With("down:"); !slices.Equal(got, []string{"service", "store"}) {
+		t.Fatalf("shutdown hooks after SIGINT: %v", got)
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after a deadline.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
