@@ -415,6 +415,7 @@ func TestErrors(t *testing.T) {
 func TestEchoMiddlewareWorksUnchanged(t *testing.T) {
 	var access syncBuffer
 	h := newHarness(t, core.WithMiddleware(
+		//lint:ignore SA1019 echo's classic Logger is deprecated but widely used; it must keep working.
 		middleware.LoggerWithConfig(middleware.LoggerConfig{Output: &access, Format: "${method} ${uri} ${status}\n"}),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{LogErrorFunc: func(_ echo.Context, err error, _ []byte) error { return err }}),
 		middleware.CORSWithConfig(middleware.CORSConfig{AllowOrigins: []string{"https://app.example"}}),

@@ -1,0 +1,81 @@
+// Package core turns a module graph into an HTTP application on echo v4:
+// controllers declared with struct tags or a builder, typed handlers with
+// binding and validation, guards, middleware, problem-details errors and a
+// lifecycle.
+//
+// # Controllers
+//
+// A controller is a struct built by dependency injection. It declares routes
+// with zero-size marker fields (Go's closest thing to decorators):
+//
+//	type TodoController struct {
+//		core.Controller `path:"/todos"`
+//		Todos *TodoService
+//		Auth  *TokenGuard
+//
+//		_ core.GET  `path:"/"    handler:"List"`
+//		_ core.GET  `path:"/:id" handler:"Get"`
+//		_ core.POST `path:"/"    handler:"Create" status:"201" guards:"Auth"`
+//	}
+//
+// or in code, by implementing RouteDeclarer:
+//
+//	func (c *TodoController) Routes(r *core.Routes) {
+//		r.GET("/", c.List)
+//		r.POST("/", c.Create).Status(201).Guard(c.Auth)
+//	}
+//
+// Both styles may be mixed; they form one route table, and the same method
+// and path declared twice is an error. The tags guards, use and filters
+// name fields or methods of the controller, comma-separated.
+//
+// # Handlers
+//
+// A handler is one of
+//
+//	func(echo.Context) error
+//	func(echo.Context) (T, error)
+//	func(echo.Context, In) error
+//	func(echo.Context, In) (T, error)
+//
+// In is a struct (or pointer to one) bound with echo's binder: body first
+// (json, form), then query, header, and path params last, so the URL always
+// names the resource. Then it is validated with the App's one
+// validator/v10 instance (validate tags; WithValidation adds rules). T is
+// written as JSON with the route's status (default 200); a string as
+// text/plain; []byte as application/octet-stream; with status 204 nothing
+// is written. A handler that returns only error and writes nothing answers
+// with the route's status and no body.
+//
+// # Order of a request
+//
+// App middleware, controller middleware, route middleware, then guards
+// (app, controller, route), binding and validation, the handler, and error
+// filters (route, controller, app) on the way out.
+//
+// # Errors
+//
+// Errors are answered as RFC 9457 problem details
+// (application/problem+json). A *Problem (BadRequest, NotFound and the
+// other helpers) is written as it is; validation failures are a 400 whose
+// errors name each field as the client sent it; unreadable input is a 400
+// that says which field or byte; an *echo.HTTPError keeps its status; any
+// other error, and any panic, is a 500 that reveals nothing and is logged
+// with the request id. ErrorFilter functions at each level map domain
+// errors first.
+//
+// # Start-up
+//
+// New does every check once: tags, handler signatures, validate tags
+// (an unknown rule fails New, not the first request), guard and middleware
+// references, duplicate routes, and the module graph. Its errors name the
+// module, controller, route or provider and how to fix the mistake.
+//
+// # Lifecycle
+//
+// Providers and controllers implementing OnModuleInit and OnAppBootstrap
+// are called by New in dependency order; OnAppShutdown is called by
+// Shutdown in reverse order. Listen serves until SIGINT or SIGTERM and then
+// shuts down gracefully; Start, Serve and Shutdown embed the App elsewhere;
+// Handler serves it from httptest; Echo is the escape hatch.
+package core

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"strings"
+
+	"github.com/godanet/godanet/core"
+	"github.com/godanet/godanet/module"
+	"github.com/labstack/echo/v4"
+)
+
+// Token is the bearer token that writes need.
+type Token string
+
+// TokenGuard admits requests that carry "Authorization: Bearer <token>".
+type TokenGuard struct{ token Token }
+
+var _ core.Guard = (*TokenGuard)(nil)
+
+// NewTokenGuard builds the guard from the configured token.
+func NewTokenGuard(t Token) *TokenGuard { return &TokenGuard{token: t} }
+
+// CanActivate answers 401 without a bearer token and denies a wrong one.
+func (g *TokenGuard) CanActivate(c echo.Context) (bool, error) {
+	given, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+	if !ok || given == "" {
+		return false, core.Unauthorized("send Authorization: Bearer <token>")
+	}
+	if subtle.ConstantTimeCompare([]byte(given), []byte(g.token)) != 1 {
+		return false, core.Unauthorized("the bearer token is wrong")
+	}
+	return true, nil
+}
+
+// AuthModule is a dynamic module: it is built with the token to accept.
+func AuthModule(token Token) *module.Module {
+	return &module.Module{
+		Name:      "auth",
+		Providers: []any{module.Value(token), NewTokenGuard},
+		Exports:   []any{NewTokenGuard},
+	}
+}
+
+// randomToken makes a token when TODO_TOKEN is unset.
+func randomToken() Token {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return Token(hex.EncodeToString(b))
+}
