@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/go-playground/validator/v10 v10.30.6
 	github.com/labstack/echo/v4 v4.16.0
+	github.com/tmaxmax/go-sse v0.11.0
 	go.uber.org/dig v1.19.0
 	go.uber.org/goleak v1.3.0
 )

@@ -1,0 +1,46 @@
+// Package sse writes Server-Sent Events exactly as the WHATWG HTML
+// "server-sent events" section reads them, and fans them out by topic.
+//
+// It is usable on its own from any echo or net/http handler; godanet's core
+// package uses it for routes marked SSE.
+//
+// # Messages and the wire
+//
+// A Message has an ID, an Event name, Data and a Retry. AppendMessage
+// writes it as "field: value" lines ending with a blank line; data is split
+// on CRLF, LF and lone CR into several "data: " lines, and empty data still
+// makes an event. String and []byte data go out as they are, anything else
+// as JSON. A message whose ID holds CR, LF or NUL, whose Event holds CR or
+// LF, whose Retry is negative, or whose Data cannot be encoded is rejected
+// with an error (Validate checks early) and never written.
+//
+// # Serving a stream
+//
+// Serve (echo) and ServeHTTP (net/http) turn a channel into a response:
+// headers flushed at once, every event flushed as written, a heartbeat
+// comment on idle streams (Heartbeat, default 15s), and a deadline on each
+// write (WriteTimeout, default 10s) that drops a stalled client and keeps a
+// server-wide WriteTimeout from cutting a healthy stream. The stream ends
+// when the channel closes, the client leaves or the request's context
+// ends. Stream runs a producer goroutine that stops with the request, so
+// that no goroutine outlives its client. LastEventID reads the id a
+// reconnecting EventSource sends.
+//
+// # Hub, topics and replay
+//
+// A Hub publishes to named topics. It numbers messages per topic, keeps a
+// bounded history (History, default 1000), and Subscribe replays the
+// history newer than the client's Last-Event-ID before live messages, with
+// no gap and no duplicate. Each subscriber may fall Buffer (default 16)
+// messages behind; one that falls further is closed so that it never slows
+// the publisher or the others, and its client catches up from history when
+// it reconnects. The Hub delivers through a Broker; the in-memory one is
+// the default.
+//
+// On the browser side:
+//
+//	const events = new EventSource("/todos/events");
+//	events.addEventListener("created", (e) => add(JSON.parse(e.data)));
+//	events.onerror = () => showReconnecting(); // EventSource retries by itself,
+//	                                           // sending Last-Event-ID
+package sse

@@ -1,0 +1,97 @@
+package sse
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+)
+
+// AppendMessage appends the wire form of m to dst, as the WHATWG HTML
+// "server-sent events" section reads it: comment lines, then id, event and
+// retry, then data split on CRLF, LF and lone CR into one "data: " line
+// each (at least one, so empty data still dispatches an event), then a
+// blank line. Every field is written with the space after the colon, so
+// leading spaces of values survive. A message that cannot be written
+// (see Validate) is an error and dst is returned unchanged.
+//
+// For string and []byte data it does not allocate when dst has room.
+func AppendMessage(dst []byte, m Message) ([]byte, error) {
+	if err := m.validateFields(); err != nil {
+		return dst, err
+	}
+	if m.wire != nil && m.wire.fits(&m) {
+		return append(dst, m.wire.bytes...), nil
+	}
+	start := len(dst)
+	if m.Comment != "" {
+		dst = appendLines(dst, ": ", m.Comment)
+		if m.isComment() {
+			return append(dst, '\n'), nil
+		}
+	}
+	if m.ID != "" {
+		dst = appendField(dst, "id: ", m.ID)
+	}
+	if m.Event != "" {
+		dst = appendField(dst, "event: ", m.Event)
+	}
+	if m.Retry > 0 {
+		dst = append(dst, "retry: "...)
+		dst = strconv.AppendInt(dst, m.Retry.Milliseconds(), 10)
+		dst = append(dst, '\n')
+	}
+	switch d := m.Data.(type) {
+	case nil:
+		dst = append(dst, "data: \n"...)
+	case string:
+		dst = appendLines(dst, "data: ", d)
+	case []byte:
+		dst = appendLines(dst, "data: ", d)
+	case json.RawMessage:
+		dst = appendLines(dst, "data: ", []byte(d))
+	default:
+		encoded, err := json.Marshal(d)
+		if err != nil {
+			return dst[:start], fmt.Errorf("%w: %v", ErrEncodeData, err)
+		}
+		// JSON escapes CR and LF inside strings, but a json.Marshaler may
+		// return indented JSON; splitting keeps the framing right anyway.
+		dst = appendLines(dst, "data: ", encoded)
+	}
+	return append(dst, '\n'), nil
+}
+
+func appendField(dst []byte, name, value string) []byte {
+	dst = append(dst, name...)
+	dst = append(dst, value...)
+	return append(dst, '\n')
+}
+
+// appendLines writes text as one prefixed line per line of text, splitting
+// on CRLF, LF and lone CR.
+func appendLines[T string | []byte](dst []byte, prefix string, text T) []byte {
+	for {
+		i := indexNewline(text)
+		if i < 0 {
+			dst = append(dst, prefix...)
+			dst = append(dst, text...)
+			return append(dst, '\n')
+		}
+		dst = append(dst, prefix...)
+		dst = append(dst, text[:i]...)
+		dst = append(dst, '\n')
+		if text[i] == '\r' && i+1 < len(text) && text[i+1] == '\n' {
+			i++
+		}
+		text = text[i+1:]
+	}
+}
+
+func indexNewline[T string | []byte](text T) int {
+	for i := 0; i < len(text); i++ {
+		if c := text[i]; c == '\n' || c == '\r' {
+			return i
+		}
+	}
+	return -1
+}

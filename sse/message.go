@@ -1,0 +1,113 @@
+package sse
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unsafe"
+)
+
+// Message is one server-sent event, or a comment.
+//
+// Data that is a string or []byte (json.RawMessage included) is sent as it
+// is; any other value is sent as its JSON encoding, as in Danet's
+// `data: string | object`. A message whose only field is Comment is sent as
+// comment lines, which clients ignore; proxies see traffic.
+type Message struct {
+	// ID becomes the client's last event ID, sent back as Last-Event-ID on
+	// reconnect. Empty means no id field. It may not contain CR, LF or NUL.
+	ID string
+	// Event is the event type ("message" on the client when empty). It may
+	// not contain CR or LF.
+	Event string
+	// Data is the payload; see the type's doc for how it is encoded.
+	Data any
+	// Retry, when positive, tells the client how long to wait before it
+	// reconnects. It is sent as whole milliseconds.
+	Retry time.Duration
+	// Comment is sent as ": comment" lines before the fields.
+	Comment string
+
+	// wire caches the encoding of a message that many subscribers receive
+	// (the Hub sets it), so it is encoded once per publish. It is used only
+	// while the message still holds the values it was made from.
+	wire *encoded
+}
+
+// encoded is a message's wire form and the fields it was made from.
+type encoded struct {
+	from  Message // with wire nil
+	bytes []byte
+}
+
+// fits reports whether m still holds the values e was encoded from. Data is
+// compared by identity (the same dynamic type and the same value or
+// pointer), so any replacement, even by an equal value, re-encodes; only
+// mutating shared data in place, which would race with the other
+// subscribers anyway, goes unnoticed.
+func (e *encoded) fits(m *Message) bool {
+	f := &e.from
+	return m.ID == f.ID && m.Event == f.Event && m.Retry == f.Retry && m.Comment == f.Comment && sameData(m.Data, f.Data)
+}
+
+// sameData compares two interface values by identity: their type words
+// and data words are equal. Unlike ==, it never panics on uncomparable
+// types (maps, slices) and never walks a value.
+func sameData(a, b any) bool {
+	type eface struct{ typ, data unsafe.Pointer }
+	return *(*eface)(unsafe.Pointer(&a)) == *(*eface)(unsafe.Pointer(&b))
+}
+
+// Comment returns a message that is only a comment.
+func Comment(text string) Message { return Message{Comment: text} }
+
+// Errors that say why a message cannot be written. The stream goes on
+// without it.
+var (
+	// ErrInvalidID is wrapped by errors for an ID holding CR, LF or NUL,
+	// which would break the framing or be ignored by clients.
+	ErrInvalidID = errors.New("sse: the id contains CR, LF or NUL")
+	// ErrInvalidEvent is wrapped by errors for an Event holding CR or LF.
+	ErrInvalidEvent = errors.New("sse: the event name contains CR or LF")
+	// ErrInvalidRetry is wrapped by errors for a negative Retry.
+	ErrInvalidRetry = errors.New("sse: retry is negative")
+	// ErrEncodeData is wrapped by errors for Data that cannot be encoded
+	// as JSON.
+	ErrEncodeData = errors.New("sse: the data cannot be encoded as JSON")
+)
+
+// isComment reports whether the message is only a comment.
+func (m *Message) isComment() bool {
+	return m.Comment != "" && m.ID == "" && m.Event == "" && m.Data == nil && m.Retry == 0
+}
+
+// Validate reports whether the message can be written, so that producers
+// can check early. It encodes non-text Data to find JSON failures.
+func (m Message) Validate() error {
+	if err := m.validateFields(); err != nil {
+		return err
+	}
+	switch m.Data.(type) {
+	case nil, string, []byte, json.RawMessage:
+		return nil
+	}
+	if _, err := json.Marshal(m.Data); err != nil {
+		return fmt.Errorf("%w: %v", ErrEncodeData, err)
+	}
+	return nil
+}
+
+func (m *Message) validateFields() error {
+	if strings.ContainsAny(m.ID, "\r\n\x00") {
+		return fmt.Errorf("%w: %q", ErrInvalidID, m.ID)
+	}
+	if strings.ContainsAny(m.Event, "\r\n") {
+		return fmt.Errorf("%w: %q", ErrInvalidEvent, m.Event)
+	}
+	if m.Retry < 0 {
+		return fmt.Errorf("%w: %v", ErrInvalidRetry, m.Retry)
+	}
+	return nil
+}

@@ -1,0 +1,197 @@
+package sse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// ErrNoFlush is returned by Serve, before any byte is written, when the
+// response writer (or what it unwraps to) cannot flush: events would sit
+// in a buffer instead of reaching the client.
+var ErrNoFlush = errors.New("sse: the response writer cannot flush")
+
+// heartbeat is the comment written on an idle stream.
+const heartbeat = ": heartbeat\n\n"
+
+// Serve streams events to the client of an echo handler until the channel
+// is closed (it returns nil), the client goes away or the request's context
+// ends (it returns the context's error), or a write fails (it returns that
+// error). See ServeHTTP.
+func Serve(c echo.Context, events <-chan Message, options ...Option) error {
+	return ServeHTTP(c.Response(), c.Request(), events, options...)
+}
+
+// ServeHTTP streams events to the client of a net/http handler. It sends
+// status 200 with Content-Type text/event-stream, Cache-Control no-cache,
+// X-Accel-Buffering no and, on HTTP/1.x, Connection keep-alive, flushed at
+// once so the client's EventSource opens before the first event. Each
+// event is flushed as it is written; a message that cannot be written is
+// passed to OnReject and skipped. A heartbeat comment keeps idle streams
+// open, and each write has its own deadline, so a stalled client is dropped
+// rather than holding the stream.
+//
+// The producer should stop when r.Context() ends; Stream makes that easy.
+func ServeHTTP(w http.ResponseWriter, r *http.Request, events <-chan Message, options ...Option) error {
+	if !canFlush(w) {
+		return fmt.Errorf("%w (%T); do not wrap the writer, or give the wrapper an Unwrap() http.ResponseWriter method", ErrNoFlush, w)
+	}
+	s := &stream{w: w, rc: http.NewResponseController(w), cfg: newServeConfig(options)}
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	h.Del("Content-Length")
+	if r.ProtoMajor == 1 {
+		h.Set("Connection", "keep-alive")
+	}
+	if s.cfg.writeTimeout == 0 {
+		// No deadline at all, the server's WriteTimeout included.
+		s.setWriteDeadline(time.Time{})
+	} else {
+		// Bound the bytes net/http writes to end the response too.
+		defer func() { s.setWriteDeadline(time.Now().Add(s.cfg.writeTimeout)) }()
+	}
+	w.WriteHeader(http.StatusOK)
+	if err := s.write(nil); err != nil {
+		return err
+	}
+
+	var tick <-chan time.Time
+	if s.cfg.heartbeat > 0 {
+		t := time.NewTicker(s.cfg.heartbeat)
+		defer t.Stop()
+		tick = t.C
+	}
+	ctx := r.Context()
+	buf := make([]byte, 0, 512)
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case m, ok := <-events:
+			if !ok {
+				// A producer made with Stream closes the channel when the
+				// client leaves; report that as such.
+				return ctx.Err()
+			}
+			var err error
+			if buf, err = AppendMessage(buf[:0], m); err != nil {
+				if s.cfg.onReject != nil {
+					s.cfg.onReject(m, err)
+				}
+				continue
+			}
+			if err := s.write(buf); err != nil {
+				return err
+			}
+		case <-tick:
+			if err := s.write([]byte(heartbeat)); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// stream writes and flushes under a per-write deadline.
+type stream struct {
+	w           http.ResponseWriter
+	rc          *http.ResponseController
+	cfg         serveConfig
+	noDeadlines bool // the writer cannot set deadlines; do not ask again
+}
+
+// write writes p and flushes it under a deadline of WriteTimeout, then
+// lifts the deadline: it bounds a write, not the wait for the next event.
+// Left in place, a deadline that passes while the stream is idle resets an
+// HTTP/2 stream, and on HTTP/1.x fails the next write, such as the one
+// net/http makes to end the response.
+func (s *stream) write(p []byte) error {
+	if s.cfg.writeTimeout > 0 {
+		s.setWriteDeadline(time.Now().Add(s.cfg.writeTimeout))
+		defer s.setWriteDeadline(time.Time{})
+	}
+	if len(p) > 0 {
+		if _, err := s.w.Write(p); err != nil {
+			return fmt.Errorf("sse: writing to the client: %w", err)
+		}
+	}
+	if err := s.rc.Flush(); err != nil {
+		return fmt.Errorf("sse: flushing to the client: %w", err)
+	}
+	return nil
+}
+
+// setWriteDeadline sets the connection's write deadline, replacing the
+// server's WriteTimeout for this response; the zero time means none.
+func (s *stream) setWriteDeadline(d time.Time) {
+	if s.noDeadlines {
+		return
+	}
+	if err := s.rc.SetWriteDeadline(d); errors.Is(err, http.ErrNotSupported) {
+		s.noDeadlines = true
+	}
+}
+
+// canFlush reports whether flushing w reaches the connection: it follows
+// Unwrap to the innermost writer, which must flush. Wrappers on the way
+// (echo's Response, Gzip) pass flushes down.
+func canFlush(w http.ResponseWriter) bool {
+	for {
+		switch t := w.(type) {
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = t.Unwrap()
+		case interface{ FlushError() error }, http.Flusher:
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// LastEventID is the id of the last event the client saw, from the
+// Last-Event-ID header an EventSource sends when it reconnects.
+func LastEventID(c echo.Context) string {
+	return c.Request().Header.Get("Last-Event-ID")
+}
+
+// Stream runs produce in a goroutine and returns the channel it emits to,
+// closed when produce returns. emit hands one message to the stream and
+// reports false once ctx is done; produce should then return. Pass the
+// request's context, so that the goroutine ends with the stream:
+//
+//	func (c *Clock) Ticks(ctx echo.Context) (<-chan sse.Message, error) {
+//		return sse.Stream(ctx.Request().Context(), func(ctx context.Context, emit func(sse.Message) bool) {
+//			t := time.NewTicker(time.Second)
+//			defer t.Stop()
+//			for {
+//				select {
+//				case <-ctx.Done():
+//					return
+//				case now := <-t.C:
+//					if !emit(sse.Message{Data: now.Format(time.RFC3339)}) {
+//						return
+//					}
+//				}
+//			}
+//		}), nil
+//	}
+func Stream(ctx context.Context, produce func(ctx context.Context, emit func(Message) bool)) <-chan Message {
+	events := make(chan Message)
+	go func() {
+		defer close(events)
+		produce(ctx, func(m Message) bool {
+			select {
+			case events <- m:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		})
+	}()
+	return events
+}
