@@ -24,6 +24,7 @@ type App struct {
 	graph     *module.Graph
 	validator *validator.Validate
 	routes    []RouteInfo
+	streams   streams
 	hooks     []module.Instance // instances with hooks, in construction order
 
 	mu        sync.Mutex
@@ -63,6 +64,7 @@ func New(root *module.Module, options ...Option) (*App, error) {
 	if a.cfg.shutdownTimeout <= 0 {
 		a.cfg.shutdownTimeout = 10 * time.Second
 	}
+	a.streams = newStreams()
 	a.validator = newValidator()
 	for _, configure := range a.cfg.validations {
 		if err := configure(a.validator); err != nil {
@@ -91,7 +93,6 @@ func New(root *module.Module, options ...Option) (*App, error) {
 	a.echo.HideBanner, a.echo.HidePort = true, true
 	a.echo.HTTPErrorHandler = a.errorHandler
 	a.echo.Validator = echoValidator{a.validator}
-	a.echo.Use(a.recoverPanics)
 	a.echo.Use(a.cfg.middleware...)
 
 	if err := a.mapRoutes(appGuards); err != nil {
@@ -115,15 +116,19 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 			path := joinPath(ci.prefix, rt.path)
 			who := fmt.Sprintf("%s.%s in module %q", ci.short, rt.name, ci.module)
 			for _, m := range expandMethod(rt.method) {
-				k := m + " " + path
+				k := routeKey(m, path)
+				this := fmt.Sprintf("%s (%s %s)", who, m, path)
 				if first, dup := seen[k]; dup {
-					return ci.errorf(rt, "declared twice: by %s and by %s; remove one or change its path", first, who)
+					return ci.errorf(rt, "declared twice: by %s and by %s; remove one or change its path", first, this)
 				}
-				seen[k] = who
+				seen[k] = this
 			}
-			plan, err := newHandlerPlan(reflect.ValueOf(rt.handler))
+			plan, err := newHandlerPlan(reflect.ValueOf(rt.handler), rt.stream)
 			if err != nil {
 				return ci.errorf(rt, "handler %q: %v", rt.name, err)
+			}
+			if rt.receiver.IsValid() {
+				plan.callMethod(rt.receiver, rt.name)
 			}
 			if plan.input != nil {
 				if err := plan.input.checkTags(a.validator); err != nil {
@@ -131,7 +136,12 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 				}
 			}
 			guards := concat(appGuards, ci.guards, rt.guards)
-			h := plan.echoHandler(a.validator, rt.status)
+			var h echo.HandlerFunc
+			if rt.stream {
+				h = a.streamHandler(plan, rt.method+" "+path)
+			} else {
+				h = plan.echoHandler(a.validator, rt.status)
+			}
 			h = withGuards(h, guards)
 			h = withFilters(h, concat(rt.filters, ci.filters))
 			middleware := concat(ci.middleware, rt.middleware)
@@ -154,8 +164,9 @@ func (a *App) Routes() []RouteInfo { return append([]RouteInfo(nil), a.routes...
 // Echo is the escape hatch to the underlying echo instance.
 func (a *App) Echo() *echo.Echo { return a.echo }
 
-// Handler is the App as an http.Handler, for httptest.NewServer.
-func (a *App) Handler() http.Handler { return a.echo }
+// Handler is the App as an http.Handler, for httptest.NewServer. It is
+// the App itself; see ServeHTTP.
+func (a *App) Handler() http.Handler { return a }
 
 // Use adds app-level echo middleware; see WithMiddleware.
 func (a *App) Use(middleware ...echo.MiddlewareFunc) { a.echo.Use(middleware...) }
@@ -171,6 +182,27 @@ func expandMethod(m string) []string {
 			http.MethodPatch, http.MethodPost, "PROPFIND", http.MethodPut, http.MethodTrace, "REPORT"}
 	}
 	return []string{m}
+}
+
+// routeKey is what tells two routes apart in echo's router: the method and
+// the path with parameter names dropped. "/todos/:id" and "/todos/:name"
+// are one route to echo, and the later would silently replace the earlier.
+func routeKey(method, path string) string {
+	var b strings.Builder
+	b.WriteString(method + " ")
+	for i := 0; i < len(path); i++ {
+		b.WriteByte(path[i])
+		switch {
+		case path[i] == '\\' && i+1 < len(path):
+			i++
+			b.WriteByte(path[i]) // an escaped ':' is a literal
+		case path[i] == ':':
+			for i+1 < len(path) && path[i+1] != '/' {
+				i++
+			}
+		}
+	}
+	return b.String()
 }
 
 func concat[T any](lists ...[]T) []T {

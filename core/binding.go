@@ -24,8 +24,9 @@ const (
 
 // inputField is a field of an input struct and where its value comes from.
 type inputField struct {
-	goPath string // "Title", "Address.City": as validator's StructNamespace, minus the root
-	name   string // as the client sends it
+	goPath string // "Title", "Address.City": as validator's StructNamespace, minus the root and [i]
+	name   string // as the client sends it: "title", "address.city"
+	own    string // the last part of name: "city"
 	source string
 	typ    reflect.Type
 }
@@ -64,28 +65,45 @@ func (p *bindPlan) addFields(t reflect.Type, goPrefix, namePrefix string) {
 		field := inputField{goPath: goPrefix + f.Name, typ: f.Type}
 		switch {
 		case tagName(f, "param") != "":
-			field.name, field.source, p.path = tagName(f, "param"), sourcePath, true
+			field.own, field.source, p.path = tagName(f, "param"), sourcePath, true
 		case tagName(f, "query") != "":
-			field.name, field.source, p.query = tagName(f, "query"), sourceQuery, true
+			field.own, field.source, p.query = tagName(f, "query"), sourceQuery, true
 		case tagName(f, "header") != "":
-			field.name, field.source, p.header = tagName(f, "header"), sourceHeader, true
+			field.own, field.source, p.header = tagName(f, "header"), sourceHeader, true
 		default:
 			if f.Tag.Get("json") == "-" {
 				continue
 			}
-			field.name, field.source, p.body = namePrefix+jsonName(f), sourceBody, true
+			field.own, field.source, p.body = jsonName(f), sourceBody, true
 			if tagName(f, "form") != "" {
-				field.name = namePrefix + tagName(f, "form")
+				field.own = tagName(f, "form")
 			}
-			ft := f.Type
-			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
-			if ft.Kind() == reflect.Struct && !implementsUnmarshaler(ft) {
-				p.addFields(ft, field.goPath+".", field.name+".")
+		}
+		field.name = namePrefix + field.own
+		if field.source == sourceBody {
+			if elem := structInside(f.Type); elem != nil {
+				p.addFields(elem, field.goPath+".", field.name+".")
 			}
 		}
 		p.fields[field.goPath] = field
+	}
+}
+
+// structInside is the struct type a body field holds, directly or as the
+// elements of a slice, array or map, so nested fields can be named too.
+func structInside(t reflect.Type) reflect.Type {
+	for {
+		switch t.Kind() {
+		case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+			t = t.Elem()
+			continue
+		case reflect.Struct:
+			if implementsUnmarshaler(t) || t.PkgPath() == "time" {
+				return nil
+			}
+			return t
+		}
+		return nil
 	}
 }
 

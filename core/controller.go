@@ -52,11 +52,11 @@ func readController(module string, instance any) (*controllerInfo, error) {
 			}
 			continue
 		}
-		method, ok := markerMethod(f.Type)
+		method, stream, ok := markerMethod(f.Type)
 		if !ok {
 			continue
 		}
-		rt := &Route{method: method, path: f.Tag.Get("path"), name: f.Tag.Get("handler"), statusTag: f.Tag.Get("status")}
+		rt := &Route{method: method, stream: stream, path: f.Tag.Get("path"), name: f.Tag.Get("handler"), statusTag: f.Tag.Get("status")}
 		if err := ci.readTagRoute(rt, f); err != nil {
 			return nil, err
 		}
@@ -95,6 +95,7 @@ func (ci *controllerInfo) readTagRoute(rt *Route, f reflect.StructField) error {
 		return ci.errorf(rt, "handler %q not found (methods: %s)", rt.name, strings.Join(ci.handlerCandidates(), ", "))
 	}
 	rt.handler = m.Interface()
+	rt.receiver = ci.value
 	rt.status = http.StatusOK
 	if rt.statusTag != "" {
 		code, err := strconv.Atoi(rt.statusTag)

@@ -20,13 +20,23 @@ const supportedShapes = "func(echo.Context) error, func(echo.Context) (T, error)
 // handlerPlan is a handler's signature, checked once at start-up.
 type handlerPlan struct {
 	fn     reflect.Value
+	recv   reflect.Value            // the controller, when fn is a method expression
 	input  *bindPlan                // nil when the handler takes no input
 	result reflect.Type             // nil when the handler returns only error
 	plain  func(echo.Context) error // set for func(echo.Context) error: no reflection per request
+	// frame is struct{ C echo.Context; In In }: the handler's arguments,
+	// in one allocation per request. Its C field has the static type
+	// echo.Context, so reflect.Value.Call passes it as it is; a
+	// reflect.ValueOf(c) would hold the concrete type, and Call would
+	// check it against echo.Context's sixty-odd methods (twice) and box
+	// it again on every request.
+	frame reflect.Type
 }
 
-// newHandlerPlan checks fn's signature against the supported shapes.
-func newHandlerPlan(fn reflect.Value) (*handlerPlan, error) {
+// newHandlerPlan checks fn's signature against the supported shapes; an
+// SSE route (stream) must return a channel of sse.Message, and only an
+// SSE route may.
+func newHandlerPlan(fn reflect.Value, stream bool) (*handlerPlan, error) {
 	t := fn.Type()
 	if t.Kind() != reflect.Func {
 		return nil, fmt.Errorf("it is a %v, not a function; the supported shapes are %s", t, supportedShapes)
@@ -42,21 +52,83 @@ func newHandlerPlan(fn reflect.Value) (*handlerPlan, error) {
 	default:
 		return nil, fmt.Errorf("unsupported signature %v: it must return error or (T, error); the supported shapes are %s", t, supportedShapes)
 	}
+	switch {
+	case stream && (h.result == nil || !isMessageChan(h.result)):
+		return nil, fmt.Errorf("an SSE route's handler must return (<-chan sse.Message, error) or (chan sse.Message, error), with or without an input struct; %v does not", t)
+	case !stream && h.result != nil && isMessageChan(h.result):
+		return nil, fmt.Errorf("it returns a channel of sse.Message, but the route is not an SSE route; declare it with core.SSE or r.SSE")
+	}
 	if t.NumIn() == 2 {
 		plan, err := newBindPlan(t.In(1))
 		if err != nil {
-			return nil, fmt.Errorf("unsupported signature %v: %w", t, err)
+			return nil, fmt.Errorf("unsupported signature %v: %w; the supported shapes are %s", t, err, supportedShapes)
 		}
 		h.input = plan
 	}
 	if h.input == nil && h.result == nil {
 		h.plain = fn.Interface().(func(echo.Context) error)
 	}
+	fields := []reflect.StructField{{Name: "C", Type: contextType}}
+	if h.input != nil {
+		fields = append(fields, reflect.StructField{Name: "In", Type: h.input.typ})
+	}
+	h.frame = reflect.StructOf(fields)
 	return h, nil
 }
 
-// echoHandler is the per-request adapter: bind, validate, call, respond.
-// Everything it needs was worked out by newHandlerPlan.
+// callMethod makes the plan call recv's method through its method
+// expression, (*T).Name, with recv as the first argument. The method value
+// reflect makes for a tag route (Value.MethodByName(name).Interface()) is a
+// trampoline that copies the arguments into a second frame on every call.
+func (h *handlerPlan) callMethod(recv reflect.Value, name string) {
+	if h.plain != nil {
+		return // called directly, not through reflect.Value.Call
+	}
+	m, _ := recv.Type().MethodByName(name)
+	h.fn, h.recv = m.Func, recv
+}
+
+// invoker returns the per-request work shared by every route: bind and
+// validate the input, then call the handler and return its results.
+func (h *handlerPlan) invoker(v *validator.Validate) func(echo.Context) ([]reflect.Value, error) {
+	in, fn, frameType, recv := h.input, h.fn, h.frame, h.recv
+	first := 0
+	if recv.IsValid() {
+		first = 1
+	}
+	return func(c echo.Context) ([]reflect.Value, error) {
+		frame := reflect.New(frameType).Elem()
+		var args [3]reflect.Value
+		args[0] = recv
+		args[first] = frame.Field(0)
+		slot := args[first].Addr().Interface().(*echo.Context)
+		*slot = c
+		// A handler taking *In may keep it; it must not keep echo's
+		// pooled context alive with it.
+		defer func() { *slot = nil }()
+		n := first + 1
+		if in != nil {
+			ptr := frame.Field(1).Addr()
+			dst := ptr.Interface()
+			if err := in.bind(c, dst); err != nil {
+				return nil, err
+			}
+			if err := in.validate(v, dst); err != nil {
+				return nil, err
+			}
+			if in.pointer {
+				args[n] = ptr
+			} else {
+				args[n] = ptr.Elem()
+			}
+			n++
+		}
+		return fn.Call(args[:n]), nil
+	}
+}
+
+// echoHandler is the per-request adapter of an ordinary route: bind,
+// validate, call, respond. Everything it needs was worked out at start-up.
 func (h *handlerPlan) echoHandler(v *validator.Validate, status int) echo.HandlerFunc {
 	if h.plain != nil {
 		plain := h.plain
@@ -67,39 +139,35 @@ func (h *handlerPlan) echoHandler(v *validator.Validate, status int) echo.Handle
 			return finish(c, status)
 		}
 	}
-	in, fn, result := h.input, h.fn, h.result
-	return func(c echo.Context) error {
-		var args [2]reflect.Value
-		args[0] = reflect.ValueOf(c)
-		n := 1
-		if in != nil {
-			ptr := reflect.New(in.typ)
-			dst := ptr.Interface()
-			if err := in.bind(c, dst); err != nil {
+	call := h.invoker(v)
+	if h.result == nil {
+		return func(c echo.Context) error {
+			out, err := call(c)
+			if err != nil {
 				return err
 			}
-			if err := in.validate(v, dst); err != nil {
-				return err
-			}
-			if in.pointer {
-				args[1] = ptr
-			} else {
-				args[1] = ptr.Elem()
-			}
-			n = 2
-		}
-		out := fn.Call(args[:n])
-		if result == nil {
-			if err, _ := out[0].Interface().(error); err != nil {
+			if err := errorOf(out[0]); err != nil {
 				return err
 			}
 			return finish(c, status)
 		}
-		if err, _ := out[1].Interface().(error); err != nil {
+	}
+	return func(c echo.Context) error {
+		out, err := call(c)
+		if err != nil {
+			return err
+		}
+		if err := errorOf(out[1]); err != nil {
 			return err
 		}
 		return respond(c, status, out[0])
 	}
+}
+
+// errorOf reads a handler's error result.
+func errorOf(v reflect.Value) error {
+	err, _ := v.Interface().(error)
+	return err
 }
 
 // finish answers with the route's status when a handler that returns only

@@ -34,13 +34,26 @@ type (
 	OPTIONS struct{}
 	// ANY matches every method, as echo's Any does.
 	ANY struct{}
+	// SSE is a GET route whose handler returns a channel of sse.Message,
+	// (<-chan sse.Message, error) or (chan sse.Message, error); the
+	// framework streams it as text/event-stream.
+	SSE struct{}
 )
 
 // methodAny is the method name routes use for ANY.
 const methodAny = "ANY"
 
-// markerMethod maps a marker type to its HTTP method.
-func markerMethod(t reflect.Type) (string, bool) {
+// markerMethod maps a marker type to its HTTP method, and says whether the
+// route is an event stream.
+func markerMethod(t reflect.Type) (method string, stream bool, ok bool) {
+	if t == reflect.TypeFor[SSE]() {
+		return http.MethodGet, true, true
+	}
+	method, ok = markerHTTPMethod(t)
+	return method, false, ok
+}
+
+func markerHTTPMethod(t reflect.Type) (string, bool) {
 	switch t {
 	case reflect.TypeFor[GET]():
 		return http.MethodGet, true

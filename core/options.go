@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-playground/validator/v10"
 	"github.com/godanet/godanet/module"
+	"github.com/godanet/godanet/sse"
 	"github.com/labstack/echo/v4"
 )
 
@@ -26,6 +27,7 @@ type settings struct {
 	filters         []ErrorFilter
 	validations     []func(*validator.Validate) error
 	shutdownTimeout time.Duration
+	sse             []sse.Option
 	buildOptions    []module.Option
 }
 
@@ -103,6 +105,15 @@ func WithValidation(tag string, fn validator.Func) Option {
 func WithValidator(configure func(*validator.Validate) error) Option {
 	return option{"WithValidator", func(s *settings) error {
 		s.validations = append(s.validations, configure)
+		return nil
+	}}
+}
+
+// WithSSE sets the options of every SSE route's stream, such as
+// sse.Heartbeat and sse.WriteTimeout.
+func WithSSE(options ...sse.Option) Option {
+	return option{"WithSSE", func(s *settings) error {
+		s.sse = append(s.sse, options...)
 		return nil
 	}}
 }

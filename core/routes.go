@@ -2,6 +2,7 @@ package core
 
 import (
 	"net/http"
+	"reflect"
 
 	"github.com/labstack/echo/v4"
 )
@@ -34,7 +35,9 @@ type Route struct {
 	handler    any
 	name       string // the handler's method name, for messages and logs
 	status     int
-	statusTag  string // the raw status tag, checked at start-up
+	statusTag  string        // the raw status tag, checked at start-up
+	receiver   reflect.Value // a tag route's controller: handler is its method name
+	stream     bool          // an SSE route
 	guards     []Guard
 	middleware []echo.MiddlewareFunc
 	filters    []ErrorFilter
@@ -73,6 +76,14 @@ func (r *Routes) HEAD(path string, handler any) *Route { return r.Add(http.Metho
 // OPTIONS declares an OPTIONS route.
 func (r *Routes) OPTIONS(path string, handler any) *Route {
 	return r.Add(http.MethodOptions, path, handler)
+}
+
+// SSE declares a GET route that streams the channel its handler returns as
+// Server-Sent Events; see the SSE marker.
+func (r *Routes) SSE(path string, handler any) *Route {
+	rt := r.Add(http.MethodGet, path, handler)
+	rt.stream = true
+	return rt
 }
 
 // Any declares a route for every method, as echo's Any does.

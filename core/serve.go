@@ -67,7 +67,7 @@ func (a *App) Serve(ln net.Listener) error {
 		return fmt.Errorf("godanet: the app is already serving on %s", a.listener.Addr())
 	}
 	srv := a.echo.Server
-	srv.Handler = a.echo
+	srv.Handler = a
 	if srv.ReadHeaderTimeout == 0 {
 		srv.ReadHeaderTimeout = 10 * time.Second
 	}
@@ -106,6 +106,8 @@ func (a *App) Shutdown(ctx context.Context) error {
 	serving := a.listener != nil
 	a.mu.Unlock()
 
+	// Streams first: they never go idle, so the server would wait for them.
+	a.streams.end(ctx)
 	var errs []error
 	if serving {
 		if err := a.echo.Server.Shutdown(ctx); err != nil {

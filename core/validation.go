@@ -23,22 +23,12 @@ func (e *ValidationError) Error() string {
 	return "godanet: invalid input: " + strings.Join(parts, "; ")
 }
 
-// newValidator makes the App's one validator. Its field names are the names
-// clients use, so messages can quote them.
+// newValidator makes the App's one validator. Field names in its errors
+// are Go names; fieldError turns them into the names clients use, on the
+// error path only (a tag-name function would cost allocations on every
+// request).
 func newValidator() *validator.Validate {
-	v := validator.New(validator.WithRequiredStructEnabled())
-	v.RegisterTagNameFunc(func(f reflect.StructField) string {
-		for _, tag := range []string{"param", "query", "header", "form"} {
-			if name := tagName(f, tag); name != "" {
-				return name
-			}
-		}
-		if tagName(f, "json") == "-" {
-			return f.Name
-		}
-		return jsonName(f)
-	})
-	return v
+	return validator.New(validator.WithRequiredStructEnabled())
 }
 
 // echoValidator lets hand-written echo handlers call c.Validate with the
@@ -65,36 +55,38 @@ func (p *bindPlan) validate(v *validator.Validate, in any) error {
 }
 
 func (p *bindPlan) fieldError(fe validator.FieldError) FieldError {
-	_, goPath, _ := strings.Cut(fe.StructNamespace(), ".")
-	_, name, _ := strings.Cut(fe.Namespace(), ".")
-	source := sourceBody
-	if f, ok := p.fields[stripIndexes(goPath)]; ok {
-		name, source = f.name, f.source
-		if f.source == sourceBody {
-			_, name, _ = strings.Cut(fe.Namespace(), ".") // keeps [i] of slices
-		}
-	}
+	name, source := p.clientName(fe.StructNamespace())
 	return FieldError{Field: name, Source: source, Rule: fe.Tag(), Message: ruleMessage(fe)}
 }
 
-// stripIndexes turns "Items[2].Name" into "Items.Name".
-func stripIndexes(path string) string {
-	if !strings.Contains(path, "[") {
-		return path
-	}
-	var b strings.Builder
-	depth := 0
-	for _, r := range path {
-		switch {
-		case r == '[':
-			depth++
-		case r == ']':
-			depth--
-		case depth == 0:
-			b.WriteRune(r)
+// clientName turns validator's Go path, "UpdateItem.Items[2].Name", into
+// the client's, "items[2].name", and says where the field came from.
+func (p *bindPlan) clientName(namespace string) (name, source string) {
+	_, goPath, _ := strings.Cut(namespace, ".")
+	source = sourceBody
+	var (
+		parts  []string
+		prefix string
+	)
+	for i, seg := range strings.Split(goPath, ".") {
+		base, index := seg, ""
+		if j := strings.IndexByte(seg, '['); j >= 0 {
+			base, index = seg[:j], seg[j:]
 		}
+		if prefix != "" {
+			prefix += "."
+		}
+		prefix += base
+		own := base
+		if f, ok := p.fields[prefix]; ok {
+			own = f.own
+			if i == 0 {
+				source = f.source
+			}
+		}
+		parts = append(parts, own+index)
 	}
-	return b.String()
+	return strings.Join(parts, "."), source
 }
 
 // ruleMessage says, for people, what a failed rule wanted.
