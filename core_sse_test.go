@@ -295,8 +295,11 @@ func TestShutdownEndsOpenStreamsPromptly(t *testing.T) {
 }
 
 func TestSSEBehindEchoMiddleware(t *testing.T) {
+	var access syncBuffer
 	h := newSSEHarness(t, core.WithMiddleware(
 		middleware.RequestID(),
+		//lint:ignore SA1019 echo's classic Logger is deprecated but widely used; it must keep working.
+		middleware.LoggerWithConfig(middleware.LoggerConfig{Output: &access, Format: "${method} ${uri} ${status}\n"}),
 		middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{LogURI: true, LogValuesFunc: func(echo.Context, middleware.RequestLoggerValues) error { return nil }}),
 		middleware.CORSWithConfig(middleware.CORSConfig{AllowOrigins: []string{"https://app.example"}}),
 		middleware.Gzip(),
@@ -326,4 +329,25 @@ func TestSSEBehindEchoMiddleware(t *testing.T) {
 			t.Fatalf("event %d: %+v", i, e)
 		}
 	}
+	cancel()
+	waitFor(t, "the access log line of the stream", func() bool {
+		return strings.Contains(access.String(), "GET /feed/topic?topic=z 200")
+	})
+}
+
+func TestSSEHeartbeatOnIdleRoute(t *testing.T) {
+	h := newSSEHarness(t, core.WithSSE(sse.Heartbeat(20*time.Millisecond)))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res := h.open(ctx, "/feed/topic?topic=idle", nil)
+	lines := bufio.NewScanner(res.Body)
+	for lines.Scan() {
+		if strings.HasPrefix(lines.Text(), ":") {
+			return // a comment: the heartbeat
+		}
+		if lines.Text() != "" {
+			t.Fatalf("unexpected line %q on an idle stream", lines.Text())
+		}
+	}
+	t.Fatalf("no heartbeat before the stream ended: %v", lines.Err())
 }

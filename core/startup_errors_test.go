@@ -9,6 +9,7 @@ import (
 
 	"github.com/godanet/godanet/core"
 	"github.com/godanet/godanet/module"
+	"github.com/godanet/godanet/sse"
 	"github.com/labstack/echo/v4"
 	"go.uber.org/dig"
 )
@@ -54,6 +55,29 @@ func (h *thingHandlers) Create(_ echo.Context, in CreateThing) (Thing, error) {
 }
 
 func handlers(s *ThingStore) thingHandlers { return thingHandlers{Store: s} }
+
+// SSENotAChannelController marks a route SSE whose handler returns JSON.
+type SSENotAChannelController struct {
+	core.Controller `path:"/things"`
+	thingHandlers
+	_ core.SSE `path:"/events" handler:"List"`
+}
+
+// ChannelNotSSEController returns a channel of sse.Message from a plain GET.
+type ChannelNotSSEController struct {
+	core.Controller `path:"/things"`
+	_               core.GET `path:"/events" handler:"Events"`
+}
+
+func (ChannelNotSSEController) Events(echo.Context) (<-chan sse.Message, error) { return nil, nil }
+
+// SSEBuilderWrongController declares r.SSE with a handler returning a
+// channel of the wrong element type.
+type SSEBuilderWrongController struct{}
+
+func (c *SSEBuilderWrongController) Routes(r *core.Routes) { r.SSE("/events", c.Events) }
+
+func (c *SSEBuilderWrongController) Events(echo.Context) (<-chan string, error) { return nil, nil }
 
 type MisspelledController struct {
 	core.Controller `path:"/things"`
@@ -378,6 +402,25 @@ func TestNewStartupErrors(t *testing.T) {
 			root: thingsModule(&UnknownRuleController{}),
 			want: []string{"*core_test.UnknownRuleController", "route POST /things", `handler "Rename"`,
 				"core_test.RenameThing", "slug", "core.WithValidation"},
+		},
+		{
+			name: "SSE route that does not return a channel",
+			root: thingsModule(&SSENotAChannelController{}),
+			want: []string{`module "things"`, "controller *core_test.SSENotAChannelController", "route GET /things/events", `handler "List"`,
+				"an SSE route's handler must return (<-chan sse.Message, error) or (chan sse.Message, error)",
+				"func(echo.Context) ([]core_test.Thing, error) does not"},
+		},
+		{
+			name: "SSE builder route with a channel of the wrong type",
+			root: thingsModule(&SSEBuilderWrongController{}),
+			want: []string{"controller *core_test.SSEBuilderWrongController", "route GET /events", `handler "Events"`,
+				"must return (<-chan sse.Message, error) or (chan sse.Message, error)"},
+		},
+		{
+			name: "channel of sse.Message on a route not marked SSE",
+			root: thingsModule(&ChannelNotSSEController{}),
+			want: []string{"controller *core_test.ChannelNotSSEController", "route GET /things/events",
+				"returns a channel of sse.Message, but the route is not an SSE route", "declare it with core.SSE or r.SSE"},
 		},
 		{
 			name:    "app guard no module provides",
