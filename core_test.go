@@ -257,6 +257,10 @@ func TestResultShapes(t *testing.T) {
 	if res.status != 200 || res.header.Get("Content-Type") != "application/json" || strings.TrimSpace(string(res.body)) != "[]" {
 		t.Fatalf("empty list: %d %q %q", res.status, res.header.Get("Content-Type"), res.body)
 	}
+	res = h.do(request{method: "HEAD", path: "/notes/info"})
+	if res.status != 200 || res.header.Get("Content-Type") != "application/json" || len(res.body) != 0 {
+		t.Fatalf("HEAD of a GET route: %d %q %q, want 200 with GET's headers and no body", res.status, res.header.Get("Content-Type"), res.body)
+	}
 }
 
 func TestBindingFromEverySource(t *testing.T) {

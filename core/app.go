@@ -107,6 +107,12 @@ func New(root *module.Module, options ...Option) (*App, error) {
 // mapRoutes reads every controller and registers its routes.
 func (a *App) mapRoutes(appGuards []Guard) error {
 	seen := map[string]string{} // "GET /todos" -> who declared it
+	type headRoute struct {
+		path       string
+		h          echo.HandlerFunc
+		middleware []echo.MiddlewareFunc
+	}
+	var heads []headRoute // GET routes, answered for HEAD too unless a HEAD route is declared
 	for _, c := range a.graph.Controllers() {
 		ci, err := readController(c.Module, c.Value)
 		if err != nil {
@@ -150,9 +156,19 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 			} else {
 				a.echo.Add(rt.method, path, h, middleware...)
 			}
+			if rt.method == http.MethodGet && !rt.stream {
+				heads = append(heads, headRoute{path, h, middleware})
+			}
 			info := RouteInfo{Method: rt.method, Path: path, Module: ci.module, Controller: ci.short, Handler: rt.name, Status: rt.status, Guards: len(guards)}
 			a.routes = append(a.routes, info)
 			a.logger.Info("godanet: route mapped", "method", info.Method, "path", info.Path, "handler", info.Controller+"."+info.Handler, "guards", guardNames(guards))
+		}
+	}
+	// HTTP says a GET resource answers HEAD with the same headers and no
+	// body; echo does not do it by itself. net/http drops the body.
+	for _, hr := range heads {
+		if _, declared := seen[routeKey(http.MethodHead, hr.path)]; !declared {
+			a.echo.Add(http.MethodHead, hr.path, hr.h, hr.middleware...)
 		}
 	}
 	return nil

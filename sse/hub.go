@@ -85,8 +85,7 @@ func (h *Hub) Subscribe(ctx context.Context, topic, lastEventID string) (<-chan 
 	return h.broker.Subscribe(ctx, topic, lastEventID)
 }
 
-// Close ends every subscription.
+// Close ends every subscription. A godanet app does not close its Hub on
+// shutdown (it ends its own streams): a Hub may outlive an app, and be
+// shared by two.
 func (h *Hub) Close() error { return h.broker.Close() }
-
-// OnAppShutdown closes the Hub when a godanet app shuts down.
-func (h *Hub) OnAppShutdown(context.Context) error { return h.Close() }

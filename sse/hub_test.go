@@ -265,9 +265,6 @@ func TestHubClose(t *testing.T) {
 	if err := h.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
-	if err := h.OnAppShutdown(t.Context()); err != nil {
-		t.Errorf("OnAppShutdown after Close: %v", err)
-	}
 }
 
 // TestHubCloseRacesSubscribe checks that every subscription granted while

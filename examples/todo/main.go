@@ -1,6 +1,7 @@
-// Command todo is godanet's showcase: a todo list served as a REST API
-// from three modules (store, auth, todo), with validation, a bearer-token
-// guard and problem-details errors.
+// Command todo is godanet's showcase: a todo list served from three modules
+// (store, auth, todo) as a REST API with validation, a bearer-token guard
+// and problem-details errors, a live event stream of every change (with
+// replay on reconnect), and a web page that stays in step with it.
 //
 //	go run ./examples/todo -addr :8080
 //
@@ -32,7 +33,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("todo: open http://localhost%s/todos\n", listenPort(*addr))
+	fmt.Printf("todo: open http://localhost%s/\n", listenPort(*addr))
 	if err := app.Listen(*addr); err != nil {
 		log.Fatal(err)
 	}

@@ -3,13 +3,11 @@ package main
 import (
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/godanet/godanet/core"
 	"go.uber.org/goleak"
 )
 
@@ -30,12 +28,12 @@ type reply struct {
 
 func serve(t *testing.T) func(call) reply {
 	t.Helper()
-	app, err := newApp(testToken, core.WithLogger(slog.New(slog.DiscardHandler)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(app.Handler())
-	t.Cleanup(srv.Close)
+	_, do := newServer(t)
+	return do
+}
+
+// clientOf returns a function that makes one call to srv.
+func clientOf(t *testing.T, srv *httptest.Server) func(call) reply {
 	return func(c call) reply {
 		t.Helper()
 		req, err := http.NewRequest(c.method, srv.URL+c.path, strings.NewReader(c.body))

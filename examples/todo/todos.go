@@ -6,6 +6,7 @@ import (
 
 	"github.com/godanet/godanet/core"
 	"github.com/godanet/godanet/module"
+	"github.com/godanet/godanet/sse"
 	"github.com/labstack/echo/v4"
 )
 
@@ -27,42 +28,61 @@ type UpdateTodo struct {
 }
 
 // TodoController serves /todos. Most routes are declared with tags; PATCH
-// is declared in Routes, to show the builder next to them.
+// and the stream of one todo are declared in Routes, to show the builder
+// next to them.
 type TodoController struct {
 	core.Controller `path:"/todos" filters:"NotFound"`
-	Store           *Store
+	Todos           *TodoService
+	Hub             *sse.Hub
 	Auth            *TokenGuard
 
-	_ core.GET    `path:"/"    handler:"List"`
-	_ core.GET    `path:"/:id" handler:"Get"`
-	_ core.POST   `path:"/"    handler:"Create" status:"201" guards:"Auth"`
-	_ core.DELETE `path:"/:id" handler:"Delete" status:"204" guards:"Auth"`
+	_ core.GET    `path:"/"       handler:"List"`
+	_ core.SSE    `path:"/events" handler:"Events"`
+	_ core.GET    `path:"/:id"    handler:"Get"`
+	_ core.POST   `path:"/"       handler:"Create" status:"201" guards:"Auth"`
+	_ core.DELETE `path:"/:id"    handler:"Delete" status:"204" guards:"Auth"`
 }
 
 // NewTodoController is the controller's constructor; DI fills its arguments.
-func NewTodoController(s *Store, auth *TokenGuard) *TodoController {
-	return &TodoController{Store: s, Auth: auth}
+func NewTodoController(todos *TodoService, hub *sse.Hub, auth *TokenGuard) *TodoController {
+	return &TodoController{Todos: todos, Hub: hub, Auth: auth}
 }
 
 // Routes declares the routes that are easier to read in code.
 func (c *TodoController) Routes(r *core.Routes) {
 	r.PATCH("/:id", c.Update).Guard(c.Auth)
+	r.SSE("/:id/events", c.EventsOf)
 }
 
 // List returns every todo, ordered by id.
-func (c *TodoController) List(echo.Context) ([]Todo, error) { return c.Store.List(), nil }
+func (c *TodoController) List(echo.Context) ([]Todo, error) { return c.Todos.List(), nil }
 
 // Get returns one todo.
-func (c *TodoController) Get(_ echo.Context, in TodoID) (Todo, error) { return c.Store.Get(in.ID) }
+func (c *TodoController) Get(_ echo.Context, in TodoID) (Todo, error) { return c.Todos.Get(in.ID) }
+
+// Events streams every change. A browser that reconnects sends
+// Last-Event-ID and first gets the changes it missed.
+func (c *TodoController) Events(ctx echo.Context) (<-chan sse.Message, error) {
+	return c.Hub.Subscribe(ctx.Request().Context(), allTodos, sse.LastEventID(ctx))
+}
+
+// EventsOf streams the changes to one todo: connecting to a resource's
+// URL subscribes to it. An unknown id is a 404 before any stream byte.
+func (c *TodoController) EventsOf(ctx echo.Context, in TodoID) (<-chan sse.Message, error) {
+	if _, err := c.Todos.Get(in.ID); err != nil {
+		return nil, err
+	}
+	return c.Hub.Subscribe(ctx.Request().Context(), todoTopic(in.ID), sse.LastEventID(ctx))
+}
 
 // Create adds a todo.
 func (c *TodoController) Create(_ echo.Context, in CreateTodo) (Todo, error) {
-	return c.Store.Create(in.Title), nil
+	return c.Todos.Create(in.Title)
 }
 
 // Update changes the title or the done flag.
 func (c *TodoController) Update(_ echo.Context, in UpdateTodo) (Todo, error) {
-	return c.Store.Update(in.ID, func(t *Todo) {
+	return c.Todos.Update(in.ID, func(t *Todo) {
 		if in.Title != nil {
 			t.Title = *in.Title
 		}
@@ -74,8 +94,7 @@ func (c *TodoController) Update(_ echo.Context, in UpdateTodo) (Todo, error) {
 
 // Delete removes a todo.
 func (c *TodoController) Delete(_ echo.Context, in TodoID) error {
-	_, err := c.Store.Delete(in.ID)
-	return err
+	return c.Todos.Delete(in.ID)
 }
 
 // NotFound is the controller's error filter: the store's ErrNotFound is a 404.
@@ -86,11 +105,13 @@ func (c *TodoController) NotFound(err error, _ echo.Context) error {
 	return err
 }
 
-// TodoModule holds the controller; it imports the store and the guard.
+// TodoModule holds the service, the Hub and the controllers; it imports
+// the store and the guard.
 func TodoModule(auth *module.Module) *module.Module {
 	return &module.Module{
 		Name:        "todo",
 		Imports:     []*module.Module{StoreModule, auth},
-		Controllers: []any{NewTodoController},
+		Providers:   []any{NewTodoService, sse.NewHub},
+		Controllers: []any{NewTodoController, NewPageController},
 	}
 }

@@ -1,0 +1,29 @@
+module github.com/godanet/godanet/bench
+
+go 1.26.0
+
+replace github.com/godanet/godanet => ../
+
+require (
+	github.com/danielgtaylor/huma/v2 v2.37.2
+	github.com/go-playground/validator/v10 v10.30.6
+	github.com/godanet/godanet v0.0.0-00010101000000-000000000000
+	github.com/labstack/echo/v4 v4.16.0
+)
+
+require (
+	github.com/gabriel-vasile/mimetype v1.4.16 // indirect
+	github.com/go-playground/locales v0.14.2 // indirect
+	github.com/go-playground/universal-translator v0.18.2 // indirect
+	github.com/labstack/gommon v0.5.0 // indirect
+	github.com/leodido/go-urn v1.5.0 // indirect
+	github.com/mattn/go-colorable v0.1.15 // indirect
+	github.com/mattn/go-isatty v0.0.22 // indirect
+	github.com/valyala/bytebufferpool v1.0.0 // indirect
+	github.com/valyala/fasttemplate v1.2.2 // indirect
+	go.uber.org/dig v1.19.0 // indirect
+	golang.org/x/crypto v0.58.0 // indirect
+	golang.org/x/net v0.60.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+	golang.org/x/text v0.43.0 // indirect
+)

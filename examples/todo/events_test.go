@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/godanet/godanet/core"
+	gosse "github.com/tmaxmax/go-sse"
+)
+
+// stream opens an event stream and returns a function that reads the next
+// event with go-sse's spec-following parser.
+func stream(t *testing.T, srv *httptest.Server, path, lastEventID string) (*http.Response, func() gosse.Event) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, err := http.NewRequestWithContext(ctx, "GET", srv.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lastEventID != "" {
+		req.Header.Set("Last-Event-ID", lastEventID)
+	}
+	res, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { res.Body.Close() })
+	events := make(chan gosse.Event)
+	go func() {
+		defer close(events)
+		for e, err := range gosse.Read(res.Body, nil) {
+			if err != nil {
+				return
+			}
+			select {
+			case events <- e:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return res, func() gosse.Event {
+		t.Helper()
+		e, ok := <-events
+		if !ok {
+			t.Fatal("the stream ended before the next event")
+		}
+		return e
+	}
+}
+
+func newServer(t *testing.T) (*httptest.Server, func(call) reply) {
+	t.Helper()
+	app, err := newApp(testToken, core.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(app.Handler())
+	t.Cleanup(func() {
+		srv.Close()
+		_ = app.Shutdown(context.Background())
+	})
+	return srv, clientOf(t, srv)
+}
+
+func todoOf(t *testing.T, data string) Todo {
+	t.Helper()
+	var td Todo
+	if err := json.Unmarshal([]byte(data), &td); err != nil {
+		t.Fatalf("event data %q is not a todo: %v", data, err)
+	}
+	return td
+}
+
+func TestPageIsServed(t *testing.T) {
+	srv, do := newServer(t)
+	page := do(call{"GET", "/", "", false})
+	if page.status != 200 || !strings.HasPrefix(page.ctype, "text/html") || !strings.Contains(page.body, `<script src="/assets/app.js">`) {
+		t.Fatalf("GET /: %d %q", page.status, page.ctype)
+	}
+	for path, ctype := range map[string]string{"/assets/app.js": "text/javascript", "/assets/style.css": "text/css"} {
+		if got := do(call{"GET", path, "", false}); got.status != 200 || !strings.HasPrefix(got.ctype, ctype) {
+			t.Errorf("GET %s: %d %q", path, got.status, got.ctype)
+		}
+	}
+	if got := do(call{"GET", "/assets/secret.go", "", false}); got.status != 404 {
+		t.Errorf("unknown asset: %d", got.status)
+	}
+	_ = srv
+}
+
+func TestEventsStreamEveryChangeAndReplayOnReconnect(t *testing.T) {
+	srv, do := newServer(t)
+	res, next := stream(t, srv, "/todos/events", "")
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("GET /todos/events: %d %q", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	do(call{"POST", "/todos", `{"title":"one"}`, true})
+	do(call{"PATCH", "/todos/1", `{"done":true}`, true})
+	do(call{"POST", "/todos", `{"title":"two"}`, true})
+	do(call{"DELETE", "/todos/1", "", true})
+	want := []struct {
+		id, event string
+		todo      Todo
+	}{
+		{"1", "created", Todo{ID: 1, Title: "one"}},
+		{"2", "updated", Todo{ID: 1, Title: "one", Done: true}},
+		{"3", "created", Todo{ID: 2, Title: "two"}},
+		{"4", "deleted", Todo{ID: 1, Title: "one", Done: true}},
+	}
+	for _, w := range want {
+		e := next()
+		if e.LastEventID != w.id || e.Type != w.event || todoOf(t, e.Data) != w.todo {
+			t.Fatalf("event %+v, want id %s %s %+v", e, w.id, w.event, w.todo)
+		}
+	}
+
+	// A client that saw up to id 2 reconnects: it gets 3 and 4, then live.
+	_, replay := stream(t, srv, "/todos/events", "2")
+	for _, id := range []string{"3", "4"} {
+		if e := replay(); e.LastEventID != id {
+			t.Fatalf("replayed id %q, want %s", e.LastEventID, id)
+		}
+	}
+	do(call{"PATCH", "/todos/2", `{"title":"two!"}`, true})
+	if e := replay(); e.LastEventID != "5" || e.Type != "updated" || todoOf(t, e.Data).Title != "two!" {
+		t.Fatalf("live after replay: %+v", e)
+	}
+}
+
+func TestEventsOfOneTodo(t *testing.T) {
+	srv, do := newServer(t)
+	do(call{"POST", "/todos", `{"title":"watched"}`, true})
+	do(call{"POST", "/todos", `{"title":"other"}`, true})
+
+	if got := do(call{"GET", "/todos/99/events", "", false}); got.status != 404 || got.ctype != "application/problem+json" {
+		t.Fatalf("stream of an unknown todo: %d %q %s", got.status, got.ctype, got.body)
+	}
+	if got := do(call{"GET", "/todos/x/events", "", false}); got.status != 400 || got.ctype != "application/problem+json" {
+		t.Fatalf("stream of a non-numeric id: %d %q %s", got.status, got.ctype, got.body)
+	}
+
+	_, next := stream(t, srv, "/todos/1/events", "")
+	do(call{"PATCH", "/todos/2", `{"done":true}`, true}) // another todo: not on this stream
+	do(call{"PATCH", "/todos/1", `{"done":true}`, true})
+	do(call{"DELETE", "/todos/1", "", true})
+	if e := next(); e.Type != "updated" || todoOf(t, e.Data) != (Todo{ID: 1, Title: "watched", Done: true}) {
+		t.Fatalf("first event of todo 1: %+v", e)
+	}
+	if e := next(); e.Type != "deleted" || todoOf(t, e.Data).ID != 1 {
+		t.Fatalf("second event of todo 1: %+v", e)
+	}
+}
