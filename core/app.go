@@ -89,6 +89,11 @@ func New(root *module.Module, options ...Option) (*App, error) {
 		appGuards = append(appGuards, v.(Guard))
 	}
 
+	if err := checkNil(func(format string, args ...any) error {
+		return fmt.Errorf("godanet: app options: "+format, args...)
+	}, appGuards, a.cfg.middleware, a.cfg.filters); err != nil {
+		return nil, err
+	}
 	a.echo = echo.New()
 	a.echo.HideBanner, a.echo.HidePort = true, true
 	a.echo.HTTPErrorHandler = a.errorHandler
@@ -129,6 +134,9 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 				}
 				seen[k] = this
 			}
+			if rt.stream && rt.status != http.StatusOK {
+				return ci.errorf(rt, "an SSE route always answers 200 (or a problem before the stream); remove its status")
+			}
 			plan, err := newHandlerPlan(reflect.ValueOf(rt.handler), rt.stream)
 			if err != nil {
 				return ci.errorf(rt, "handler %q: %v", rt.name, err)
@@ -150,6 +158,7 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 			}
 			h = withGuards(h, guards)
 			h = withFilters(h, concat(rt.filters, ci.filters))
+			h = a.recoverRoute(h)
 			middleware := concat(ci.middleware, rt.middleware)
 			if rt.method == methodAny {
 				a.echo.Any(path, h, middleware...)

@@ -41,6 +41,13 @@ type bindPlan struct {
 	header  bool
 	body    bool
 	fields  map[string]inputField // by goPath
+	// notBody are the index paths of the param, query and header fields.
+	// encoding/json matches Go field names, so a body could fill them; they
+	// are cleared after the body is read, so only their own source can.
+	notBody [][]int
+	// nested are the struct types inside the input, checked for unknown
+	// validate rules at start-up like the input itself.
+	nested []reflect.Type
 }
 
 // newBindPlan reads the struct's tags once.
@@ -52,13 +59,26 @@ func newBindPlan(t reflect.Type) (*bindPlan, error) {
 	if p.typ.Kind() != reflect.Struct {
 		return nil, fmt.Errorf("the input parameter must be a struct or a pointer to one, got %v", t)
 	}
-	p.addFields(p.typ, "", "")
+	p.addFields(p.typ, nil, true, "", "")
 	return p, nil
 }
 
-func (p *bindPlan) addFields(t reflect.Type, goPrefix, namePrefix string) {
+// addFields records t's fields. index is t's place in the input when
+// rooted; a struct inside a body field is not rooted, and its fields are
+// filled from the body alone.
+func (p *bindPlan) addFields(t reflect.Type, index []int, rooted bool, goPrefix, namePrefix string) {
 	for i := range t.NumField() {
 		f := t.Field(i)
+		at := append(append([]int(nil), index...), i)
+		if f.Anonymous && tagName(f, "json") == "" && structInside(f.Type) != nil && (f.Type.Kind() == reflect.Struct || f.Type.Kind() == reflect.Pointer) {
+			// An embedded struct's fields are the outer struct's, as for
+			// encoding/json and echo's binder; validator still names it.
+			embedded := structInside(f.Type)
+			p.fields[goPrefix+f.Name] = inputField{goPath: goPrefix + f.Name, source: sourceBody, typ: f.Type}
+			p.nested = append(p.nested, embedded)
+			p.addFields(embedded, at, rooted, goPrefix+f.Name+".", namePrefix)
+			continue
+		}
 		if !f.IsExported() {
 			continue
 		}
@@ -82,8 +102,11 @@ func (p *bindPlan) addFields(t reflect.Type, goPrefix, namePrefix string) {
 		field.name = namePrefix + field.own
 		if field.source == sourceBody {
 			if elem := structInside(f.Type); elem != nil {
-				p.addFields(elem, field.goPath+".", field.name+".")
+				p.nested = append(p.nested, elem)
+				p.addFields(elem, nil, false, field.goPath+".", field.name+".")
 			}
+		} else if rooted {
+			p.notBody = append(p.notBody, at)
 		}
 		p.fields[field.goPath] = field
 	}
@@ -130,9 +153,20 @@ func implementsUnmarshaler(t reflect.Type) bool {
 // the resource the URL names.
 func (p *bindPlan) bind(c echo.Context, dst any) error {
 	b := defaultBinder(c)
-	if p.body {
+	if p.body && c.Request().ContentLength != 0 {
 		if err := b.BindBody(c, dst); err != nil {
+			if isForm(c) {
+				return p.paramError(c, sourceBody, err)
+			}
 			return bodyError(err)
+		}
+		if len(p.notBody) > 0 {
+			v := reflect.ValueOf(dst).Elem()
+			for _, at := range p.notBody {
+				if f, err := v.FieldByIndexErr(at); err == nil {
+					f.SetZero()
+				}
+			}
 		}
 	}
 	if p.query {
@@ -186,16 +220,34 @@ func bodyError(err error) error {
 	case errors.As(err, &syntax):
 		return &bindError{detail: fmt.Sprintf("the request body is not valid JSON: %s (at byte %d)", syntax.Error(), syntax.Offset), cause: err}
 	case errors.As(err, &typeErr):
-		field := typeErr.Field
+		field, want, got := typeErr.Field, describeType(typeErr.Type), withArticle(typeErr.Value)
+		if field == "" {
+			return &bindError{detail: fmt.Sprintf("the request body is %s, but it must be %s", got, want), cause: err}
+		}
 		return &bindError{
-			detail: fmt.Sprintf("the request body has a %s where %q needs %s", typeErr.Value, field, describeType(typeErr.Type)),
-			fields: []FieldError{{Field: field, Source: sourceBody, Rule: "type", Message: fmt.Sprintf("must be %s, got %s", describeType(typeErr.Type), typeErr.Value)}},
+			detail: fmt.Sprintf("the request body has %s where %q needs %s", got, field, want),
+			fields: []FieldError{{Field: field, Source: sourceBody, Rule: "type", Message: fmt.Sprintf("must be %s, got %s", want, got)}},
 			cause:  err,
 		}
 	case errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected EOF"):
 		return &bindError{detail: "the request body is not valid JSON: it ends too soon", cause: err}
 	}
 	return err
+}
+
+// withArticle puts "a" or "an" before a JSON kind: "an array", "a number".
+func withArticle(kind string) string {
+	if kind != "" && strings.ContainsRune("aeiou", rune(kind[0])) {
+		return "an " + kind
+	}
+	return "a " + kind
+}
+
+// isForm reports whether the body is a form, which echo's binder reads
+// field by field like query parameters.
+func isForm(c echo.Context) bool {
+	ct := c.Request().Header.Get(echo.HeaderContentType)
+	return strings.HasPrefix(ct, echo.MIMEApplicationForm) || strings.HasPrefix(ct, echo.MIMEMultipartForm)
 }
 
 // paramError finds which field of a source failed to convert (echo's
@@ -208,7 +260,7 @@ func (p *bindPlan) paramError(c echo.Context, source string, err error) error {
 		}
 		for _, raw := range rawValues(c, f) {
 			if convErr := convertible(raw, f.typ); convErr != nil {
-				what := map[string]string{sourcePath: "path parameter", sourceQuery: "query parameter", sourceHeader: "header"}[source]
+				what := map[string]string{sourcePath: "path parameter", sourceQuery: "query parameter", sourceHeader: "header", sourceBody: "form field"}[source]
 				msg := fmt.Sprintf("must be %s, got %q", describeType(f.typ), raw)
 				return &bindError{
 					detail: fmt.Sprintf("%s %q %s", what, f.name, msg),
@@ -217,6 +269,9 @@ func (p *bindPlan) paramError(c echo.Context, source string, err error) error {
 				}
 			}
 		}
+	}
+	if source == sourceBody {
+		return bodyError(err) // not a field's value: a broken form, or too large
 	}
 	return &bindError{detail: fmt.Sprintf("a %s parameter could not be read", source), cause: err}
 }
@@ -229,6 +284,10 @@ func rawValues(c echo.Context, f inputField) []string {
 		return c.QueryParams()[f.name]
 	case sourceHeader:
 		return c.Request().Header.Values(f.name)
+	case sourceBody:
+		if form, err := c.FormParams(); err == nil {
+			return form[f.name]
+		}
 	}
 	return nil
 }

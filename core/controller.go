@@ -69,6 +69,10 @@ func readController(module string, instance any) (*controllerInfo, error) {
 	if isDeclarer {
 		var r Routes
 		declarer.Routes(&r)
+		if err := checkNil(func(format string, args ...any) error { return ci.errorf(nil, "Routes: "+format, args...) },
+			r.guards, r.middleware, r.filters); err != nil {
+			return nil, err
+		}
 		ci.guards = append(ci.guards, r.guards...)
 		ci.middleware = append(ci.middleware, r.middleware...)
 		ci.filters = append(ci.filters, r.filters...)
@@ -99,8 +103,8 @@ func (ci *controllerInfo) readTagRoute(rt *Route, f reflect.StructField) error {
 	rt.status = http.StatusOK
 	if rt.statusTag != "" {
 		code, err := strconv.Atoi(rt.statusTag)
-		if err != nil || code < 100 || code > 599 {
-			return ci.errorf(rt, "status tag %q is not an HTTP status; use a number from 100 to 599, such as status:\"201\"", rt.statusTag)
+		if err != nil || code < 200 || code > 599 {
+			return ci.errorf(rt, "status tag %q is not a final HTTP status; use a number from 200 to 599, such as status:\"201\"", rt.statusTag)
 		}
 		rt.status = code
 	}
@@ -116,12 +120,29 @@ func (ci *controllerInfo) readBuilderRoute(rt *Route) error {
 	if fn.Kind() == reflect.Func {
 		rt.name = methodName(fn)
 	}
-	if rt.status < 100 || rt.status > 599 {
-		return ci.errorf(rt, "Status(%d) is not an HTTP status; use a number from 100 to 599", rt.status)
+	if rt.status < 200 || rt.status > 599 {
+		return ci.errorf(rt, "Status(%d) is not a final HTTP status; use a number from 200 to 599", rt.status)
 	}
-	for i, g := range rt.guards {
-		if g == nil || reflect.ValueOf(g).Kind() == reflect.Pointer && reflect.ValueOf(g).IsNil() {
-			return ci.errorf(rt, "Guard argument %d is nil; is the controller's guard field set by its constructor?", i+1)
+	return checkNil(func(format string, args ...any) error { return ci.errorf(rt, format, args...) },
+		rt.guards, rt.middleware, rt.filters)
+}
+
+// checkNil rejects a nil guard, middleware or filter, which would panic on
+// every request; errorf says where.
+func checkNil(errorf func(string, ...any) error, guards []Guard, middleware []echo.MiddlewareFunc, filters []ErrorFilter) error {
+	for i, g := range guards {
+		if v := reflect.ValueOf(g); g == nil || (v.Kind() == reflect.Pointer || v.Kind() == reflect.Func) && v.IsNil() {
+			return errorf("guard %d is nil; is the field holding it set by the constructor?", i+1)
+		}
+	}
+	for i, mw := range middleware {
+		if mw == nil {
+			return errorf("middleware %d is nil; pass an echo.MiddlewareFunc", i+1)
+		}
+	}
+	for i, f := range filters {
+		if f == nil {
+			return errorf("error filter %d is nil; pass a func(error, echo.Context) error", i+1)
 		}
 	}
 	return nil

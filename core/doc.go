@@ -39,19 +39,25 @@
 //	func(echo.Context, In) (T, error)
 //
 // In is a struct (or pointer to one) bound with echo's binder: body first
-// (json, form), then query, header, and path params last, so the URL always
-// names the resource. Then it is validated with the App's one
+// (json, form), then query, header, and path params. A field tagged param,
+// query or header is filled from that source only: what the body put there
+// is cleared first, so a client cannot set a header-only field (a role, an
+// owner) through the JSON body. Then it is validated with the App's one
 // validator/v10 instance (validate tags; WithValidation adds rules). T is
 // written as JSON with the route's status (default 200); a string as
-// text/plain; []byte as application/octet-stream; with status 204 nothing
-// is written. A handler that returns only error and writes nothing answers
-// with the route's status and no body.
+// text/plain; []byte as application/octet-stream; with status 204 or 304
+// nothing is written. A handler that returns only error and writes nothing
+// answers with the route's status and no body. Statuses are 200 to 599.
+// Every GET route also answers HEAD (same headers, no body) unless a HEAD
+// route is declared for its path.
 //
 // # Order of a request
 //
 // App middleware, controller middleware, route middleware, then guards
 // (app, controller, route), binding and validation, the handler, and error
-// filters (route, controller, app) on the way out.
+// filters (route, controller, app) on the way out. Route and controller
+// filters see what guards, binding and the handler return; errors from
+// middleware reach only the app's filters.
 //
 // # Errors
 //
@@ -61,7 +67,9 @@
 // errors name each field as the client sent it; unreadable input is a 400
 // that says which field or byte; an *echo.HTTPError keeps its status; any
 // other error, and any panic, is a 500 that reveals nothing and is logged
-// with the request id. ErrorFilter functions at each level map domain
+// with the request id; a chosen 5xx is logged with its cause too. A panic
+// after the response has begun cuts the connection (the status is already
+// sent) and is logged. ErrorFilter functions at each level map domain
 // errors first.
 //
 // # Start-up

@@ -57,9 +57,15 @@ func (a *App) errorHandler(err error, c echo.Context) {
 		}
 	}
 	p := problemFor(err)
-	if p == nil {
+	switch {
+	case p == nil:
 		a.logger.Error("godanet: unhandled error", "error", err, "method", c.Request().Method, "path", c.Request().URL.Path, "request_id", requestID(c))
 		p = NewProblem(http.StatusInternalServerError, "")
+	case p.Status >= 500:
+		// A server error the code chose (a *Problem, an *echo.HTTPError
+		// with an internal cause): the client gets what it says, the log
+		// gets the cause.
+		a.logger.Error("godanet: server error", "status", p.Status, "error", err, "method", c.Request().Method, "path", c.Request().URL.Path, "request_id", requestID(c))
 	}
 	if err := writeProblem(c, p); err != nil && !isClientGone(err) {
 		a.logger.Error("godanet: writing problem details", "error", err, "request_id", requestID(c))
@@ -140,13 +146,39 @@ func requestID(c echo.Context) string {
 	return c.Request().Header.Get(echo.HeaderXRequestID)
 }
 
-// ServeHTTP serves a request through echo and turns a panic anywhere in
-// it (handler, guard, binding, any middleware) into a 500 that says
-// nothing internal; the value and stack go to the log. A deliberate
-// http.ErrAbortHandler is left to net/http. Recovering here, around echo,
-// costs nothing per request, where an echo middleware would allocate. (A
-// panic after the response has begun cannot change its status; the log
-// still says what happened.)
+// recoverRoute turns a panic in a route (guards, binding, handler) into an
+// error for the error handler, which answers a 500 and logs it. If the
+// response has begun, no status can be sent any more: the panic is logged
+// and the connection cut (http.ErrAbortHandler), so the client sees a
+// broken response rather than a 200 with an error glued on.
+func (a *App) recoverRoute(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer a.recovered(c, &err)
+		return next(c)
+	}
+}
+
+func (a *App) recovered(c echo.Context, err *error) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	if v == http.ErrAbortHandler {
+		panic(v)
+	}
+	a.logger.Error("godanet: panic in handler", "panic", fmt.Sprint(v), "method", c.Request().Method, "path", c.Request().URL.Path, "request_id", requestID(c), "committed", c.Response().Committed, "stack", string(debug.Stack()))
+	if c.Response().Committed {
+		panic(http.ErrAbortHandler)
+	}
+	*err = NewProblem(http.StatusInternalServerError, "")
+}
+
+// ServeHTTP serves a request through echo. Routes recover their own
+// panics (recoverRoute); this catches one in app-level middleware and
+// answers a 500 that says nothing internal, with the value and stack in
+// the log. Recovering here, around echo, costs nothing per request, where
+// an echo middleware would allocate. A deliberate http.ErrAbortHandler is
+// left to net/http.
 func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer a.recoverPanic(w, r)
 	a.echo.ServeHTTP(w, r)

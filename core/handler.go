@@ -185,8 +185,8 @@ func respond(c echo.Context, status int, v reflect.Value) error {
 	if c.Response().Committed {
 		return nil
 	}
-	if status == http.StatusNoContent {
-		return c.NoContent(status)
+	if status == http.StatusNoContent || status == http.StatusNotModified {
+		return c.NoContent(status) // these statuses never carry a body
 	}
 	switch v.Kind() {
 	case reflect.String:

@@ -34,6 +34,7 @@ func (a *App) Listen(addr string) error {
 	case <-a.serveDone:
 		serveErr = a.serveErr
 	}
+	stop() // a second Ctrl-C now ends the process at once
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.shutdownTimeout)
 	defer cancel()
 	return errors.Join(serveErr, a.Shutdown(ctx))
@@ -111,10 +112,19 @@ func (a *App) Shutdown(ctx context.Context) error {
 	var errs []error
 	if serving {
 		if err := a.echo.Server.Shutdown(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("godanet: stopping the server: %w", err))
+			// Out of time: close what is left rather than leave it running.
+			errs = append(errs, fmt.Errorf("godanet: stopping the server: %w", err), a.echo.Server.Close())
 		}
 		<-a.serveDone
 	}
-	errs = append(errs, runShutdownHooks(ctx, a.hooks))
+	hooksCtx := ctx
+	if ctx.Err() != nil {
+		// The hooks still run, with time of their own, so resources are
+		// released even after a slow drain.
+		var cancel context.CancelFunc
+		hooksCtx, cancel = context.WithTimeout(context.WithoutCancel(ctx), a.cfg.shutdownTimeout)
+		defer cancel()
+	}
+	errs = append(errs, runShutdownHooks(hooksCtx, a.hooks))
 	return errors.Join(errs...)
 }

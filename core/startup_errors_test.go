@@ -79,6 +79,46 @@ func (c *SSEBuilderWrongController) Routes(r *core.Routes) { r.SSE("/events", c.
 
 func (c *SSEBuilderWrongController) Events(echo.Context) (<-chan string, error) { return nil, nil }
 
+// NilGuardController registers a guard field its constructor never set.
+type NilGuardController struct {
+	Auth *APIKeyGuard
+}
+
+func (c *NilGuardController) Routes(r *core.Routes) { r.GET("/things", c.List).Guard(c.Auth) }
+
+func (c *NilGuardController) List(echo.Context) ([]Thing, error) { return nil, nil }
+
+// NilMiddlewareController uses a nil middleware for all its routes.
+type NilMiddlewareController struct{ thingHandlers }
+
+func (c *NilMiddlewareController) Routes(r *core.Routes) {
+	var audit echo.MiddlewareFunc
+	r.Use(audit)
+	r.GET("/things", c.List)
+}
+
+// SSEStatusController gives an SSE route a status.
+type SSEStatusController struct{}
+
+func (c *SSEStatusController) Routes(r *core.Routes) { r.SSE("/events", c.Events).Status(201) }
+
+func (c *SSEStatusController) Events(echo.Context) (<-chan sse.Message, error) { return nil, nil }
+
+// Address hides an unknown validate rule behind a pointer.
+type Address struct {
+	City string `json:"city" validate:"nosuchrule"`
+}
+
+type NestedRuleInput struct {
+	Address *Address `json:"address"`
+}
+
+type NestedRuleController struct{}
+
+func (c *NestedRuleController) Routes(r *core.Routes) { r.POST("/things", c.Create) }
+
+func (c *NestedRuleController) Create(echo.Context, NestedRuleInput) error { return nil }
+
 type MisspelledController struct {
 	core.Controller `path:"/things"`
 	thingHandlers
@@ -303,13 +343,13 @@ func TestNewStartupErrors(t *testing.T) {
 			name: "status tag is not a number",
 			root: thingsModule(&WordStatusController{}),
 			want: []string{`module "things"`, "*core_test.WordStatusController", "route POST /things",
-				`status tag "abc" is not an HTTP status`, `use a number from 100 to 599, such as status:"201"`},
+				`status tag "abc" is not a final HTTP status`, `use a number from 200 to 599, such as status:"201"`},
 		},
 		{
 			name: "status tag out of range",
 			root: thingsModule(&BigStatusController{}),
 			want: []string{"*core_test.BigStatusController", "route POST /things",
-				`status tag "999" is not an HTTP status`, "from 100 to 599"},
+				`status tag "999" is not a final HTTP status`, "from 200 to 599"},
 		},
 		{
 			name: "duplicate route in two controllers",
@@ -395,7 +435,7 @@ func TestNewStartupErrors(t *testing.T) {
 			name: "builder status out of range",
 			root: thingsModule(&BuilderStatusController{}),
 			want: []string{`module "things"`, "*core_test.BuilderStatusController", "route POST /things",
-				"Status(999) is not an HTTP status", "from 100 to 599"},
+				"Status(999) is not a final HTTP status", "from 200 to 599"},
 		},
 		{
 			name: "unknown validate rule",
@@ -421,6 +461,32 @@ func TestNewStartupErrors(t *testing.T) {
 			root: thingsModule(&ChannelNotSSEController{}),
 			want: []string{"controller *core_test.ChannelNotSSEController", "route GET /things/events",
 				"returns a channel of sse.Message, but the route is not an SSE route", "declare it with core.SSE or r.SSE"},
+		},
+		{
+			name: "nil guard from the builder",
+			root: thingsModule(&NilGuardController{}),
+			want: []string{"controller *core_test.NilGuardController", "route GET /things", "guard 1 is nil", "set by the constructor"},
+		},
+		{
+			name: "nil controller middleware from the builder",
+			root: thingsModule(&NilMiddlewareController{}),
+			want: []string{"controller *core_test.NilMiddlewareController", "Routes: middleware 1 is nil"},
+		},
+		{
+			name:    "nil app middleware",
+			root:    thingsModule(NewThingController),
+			options: []core.Option{core.WithMiddleware(nil)},
+			want:    []string{"godanet: app options: middleware 1 is nil"},
+		},
+		{
+			name: "status on an SSE route",
+			root: thingsModule(&SSEStatusController{}),
+			want: []string{"route GET /events", "an SSE route always answers 200", "remove its status"},
+		},
+		{
+			name: "unknown validate rule behind a pointer",
+			root: thingsModule(&NestedRuleController{}),
+			want: []string{"route POST /things", "nosuchrule", "core.WithValidation"},
 		},
 		{
 			name:    "app guard no module provides",

@@ -68,7 +68,7 @@ func (p *bindPlan) clientName(namespace string) (name, source string) {
 		parts  []string
 		prefix string
 	)
-	for i, seg := range strings.Split(goPath, ".") {
+	for _, seg := range strings.Split(goPath, ".") {
 		base, index := seg, ""
 		if j := strings.IndexByte(seg, '['); j >= 0 {
 			base, index = seg[:j], seg[j:]
@@ -79,10 +79,10 @@ func (p *bindPlan) clientName(namespace string) (name, source string) {
 		prefix += base
 		own := base
 		if f, ok := p.fields[prefix]; ok {
-			own = f.own
-			if i == 0 {
-				source = f.source
-			}
+			own, source = f.own, f.source
+		}
+		if own == "" {
+			continue // an embedded struct: its fields are the outer struct's
 		}
 		parts = append(parts, own+index)
 	}
@@ -147,5 +147,10 @@ func (p *bindPlan) checkTags(v *validator.Validate) (err error) {
 		}
 	}()
 	_ = v.Struct(reflect.New(p.typ).Interface())
+	// A struct behind a nil pointer or in an empty slice is not walked
+	// above; check each one on its own.
+	for _, t := range p.nested {
+		_ = v.Struct(reflect.New(t).Interface())
+	}
 	return nil
 }

@@ -1,0 +1,260 @@
+// Command sseload opens many real SSE connections over loopback to a
+// server, publishes at a set rate, and reports what the server holds and
+// how fast events reach the clients:
+//
+//   - connections held to the end, of those asked for;
+//   - the server's memory per connection: RSS, live Go heap and goroutine
+//     stacks, and goroutines per connection, each the growth from the
+//     idle server (read by the server itself at GET /stats, after a GC);
+//   - p50, p99 and max publish-to-receive latency;
+//   - events delivered per second.
+//
+// The server runs in a child process (this binary, with -serve), one of
+// the variants of internal/sseserver, so that its figures are its own:
+//
+//	go run ./cmd/sseload -server all -conns 1000,5000,20000 -rate 2 -duration 10s
+//
+// With -target it drives a server that is already running instead; that
+// server must answer GET /events, POST /publish and GET /stats as the
+// variants do.
+//
+// The command raises its open-file limit itself (both soft and hard, as
+// root), and the child inherits it: 20,000 connections are 20,000 file
+// descriptors on each side.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/godanet/godanet/bench/internal/sseserver"
+)
+
+type config struct {
+	servers  []string
+	conns    []int
+	rate     float64
+	duration time.Duration
+	payload  int
+	dialers  int
+	target   string
+	procs    int
+	pprof    bool
+	jsonOut  string
+}
+
+func main() {
+	log.SetFlags(0)
+	log.SetPrefix("sseload: ")
+	var (
+		cfg     config
+		servers = flag.String("server", "all", "server variants, comma-separated: "+strings.Join(sseserver.Names, ", ")+", or all")
+		conns   = flag.String("conns", "1000", "connection counts, comma-separated; each variant runs at each")
+		serve   = flag.String("serve", "", "serve this variant and print its address (what the child process does)")
+		listen  = flag.String("listen", "127.0.0.1:0", "with -serve: the address to listen on")
+	)
+	flag.Float64Var(&cfg.rate, "rate", 2, "publishes per second; 0 publishes each event once the last has reached every client")
+	flag.DurationVar(&cfg.duration, "duration", 5*time.Second, "how long to publish for")
+	flag.IntVar(&cfg.payload, "payload", 64, "bytes of data per event")
+	flag.IntVar(&cfg.dialers, "dialers", 128, "connections opened at once")
+	flag.StringVar(&cfg.target, "target", "", "base URL of a running server to drive, instead of starting one")
+	flag.IntVar(&cfg.procs, "server-procs", 0, "GOMAXPROCS of the server process (0: Go's default)")
+	flag.BoolVar(&cfg.pprof, "pprof", false, "serve net/http/pprof from the server under /debug/pprof/")
+	flag.StringVar(&cfg.jsonOut, "json", "", "also write the results to this file as JSON")
+	flag.Parse()
+
+	limit, err := raiseFileLimit(1 << 17)
+	if err != nil {
+		log.Printf("could not raise the open-file limit (now %d): %v", limit, err)
+	}
+	if *serve != "" {
+		if err := serveVariant(*serve, *listen, cfg.pprof); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
+
+	cfg.servers = strings.Split(*servers, ",")
+	if *servers == "all" {
+		cfg.servers = sseserver.Names
+	}
+	if cfg.target != "" {
+		cfg.servers = []string{"target"}
+	}
+	for _, s := range strings.Split(*conns, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n <= 0 {
+			log.Fatalf("-conns: %q is not a positive number", s)
+		}
+		cfg.conns = append(cfg.conns, n)
+	}
+	if max := slices.Max(cfg.conns); uint64(max)+64 > limit {
+		log.Fatalf("%d connections need more file descriptors than the limit, %d", max, limit)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var results []result
+	for _, n := range cfg.conns {
+		for _, variant := range cfg.servers {
+			r, err := runOne(ctx, cfg, variant, n)
+			if err != nil {
+				log.Fatalf("%s at %d connections: %v", variant, n, err)
+			}
+			printResult(os.Stdout, r)
+			results = append(results, r)
+		}
+	}
+	printSummary(os.Stdout, cfg, results)
+	if cfg.jsonOut != "" {
+		b, _ := json.MarshalIndent(results, "", "  ")
+		if err := os.WriteFile(cfg.jsonOut, append(b, '\n'), 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+	for _, r := range results {
+		if r.Held < r.Conns {
+			log.Printf("%s held %d of %d connections", r.Variant, r.Held, r.Conns)
+			os.Exit(1)
+		}
+	}
+}
+
+// raiseFileLimit raises RLIMIT_NOFILE, soft and hard, to want, or as far
+// as it may; it returns the soft limit in force. Children inherit it.
+func raiseFileLimit(want uint64) (uint64, error) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return 0, err
+	}
+	if lim.Cur >= want {
+		return lim.Cur, nil
+	}
+	err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: want, Max: max(want, lim.Max)})
+	if err != nil {
+		// Not allowed to raise the hard limit: the soft one up to it.
+		err = fmt.Errorf("raising it to %d: %w", want, err)
+		lim.Cur = lim.Max
+		if err2 := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err2 != nil {
+			return 0, errors.Join(err, err2)
+		}
+	}
+	_ = syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
+	return lim.Cur, err
+}
+
+// serveVariant is the child process: it serves the variant, prints its
+// address on stdout, and stops on SIGTERM or SIGINT.
+func serveVariant(variant, addr string, pprof bool) error {
+	srv, err := sseserver.New(variant, pprof)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("listening %s\n", ln.Addr())
+	errs := make(chan error, 1)
+	go func() { errs <- srv.Serve(ln) }()
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	select {
+	case err := <-errs:
+		return err
+	case <-signals:
+		return srv.Close()
+	}
+}
+
+// startServer starts the child process serving variant and returns its
+// base URL and a function that stops it.
+func startServer(ctx context.Context, cfg config, variant string) (string, func() error, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", nil, err
+	}
+	args := []string{"-serve", variant}
+	if cfg.pprof {
+		args = append(args, "-pprof")
+	}
+	cmd := exec.CommandContext(ctx, exe, args...)
+	cmd.Stderr = os.Stderr
+	cmd.Env = os.Environ()
+	if cfg.procs > 0 {
+		cmd.Env = append(cmd.Env, "GOMAXPROCS="+strconv.Itoa(cfg.procs))
+	}
+	// The child dies with this process, however this process ends.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 10 * time.Second
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening ")
+	if err != nil || !ok {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return "", nil, fmt.Errorf("the server did not say where it listens (%q): %v", line, err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+	stop := func() error {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		err := cmd.Wait()
+		var exit *exec.ExitError
+		if errors.As(err, &exit) && !exit.Exited() {
+			return nil // ended by the signal
+		}
+		return err
+	}
+	return "http://" + addr, stop, nil
+}
+
+// stats reads the server's figures; gc collects first.
+func stats(ctx context.Context, base string, gc bool) (sseserver.Stats, error) {
+	var st sseserver.Stats
+	url := base + "/stats"
+	if gc {
+		url += "?gc=1"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return st, err
+	}
+	res, err := adminClient.Do(req)
+	if err != nil {
+		return st, err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return st, fmt.Errorf("GET %s: %s", url, res.Status)
+	}
+	return st, json.NewDecoder(res.Body).Decode(&st)
+}
+
+// adminClient carries /stats and /publish: one kept-alive connection.
+var adminClient = &http.Client{
+	Timeout:   30 * time.Second,
+	Transport: &http.Transport{MaxIdleConnsPerHost: 2, DisableCompression: true},
+}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+)
+
+func kib(b float64) string { return fmt.Sprintf("%.1f KiB", b/1024) }
+
+func printResult(w io.Writer, r result) {
+	fmt.Fprintf(w, "%-8s conns %d: held %d (opened %d in %.1fs)\n", r.Variant, r.Conns, r.Held, r.Connected, r.ConnectS)
+	fmt.Fprintf(w, "  per connection, idle:   RSS %s, heap %s, stacks %s, goroutines %.2f\n",
+		kib(r.IdleRSS), kib(r.IdleHeap), kib(r.IdleStack), r.GoroutinesConn)
+	fmt.Fprintf(w, "  per connection, loaded: RSS %s, heap %s, stacks %s\n",
+		kib(r.LoadedRSS), kib(r.LoadedHeap), kib(r.LoadedStack))
+	fmt.Fprintf(w, "  published %d, delivered %d of %d, %.0f events/s; latency p50 %.2fms p99 %.2fms max %.2fms\n",
+		r.Published, r.Delivered, r.Expected, r.DeliveredPS, r.P50ms, r.P99ms, r.MaxMs)
+}
+
+// printSummary prints one table of every run and, where the hand-written
+// echo server ran at the same connection count, each figure's ratio to it.
+func printSummary(w io.Writer, cfg config, results []result) {
+	rate := fmt.Sprintf("%g/s", cfg.rate)
+	if cfg.rate == 0 {
+		rate = "closed loop"
+	}
+	fmt.Fprintf(w, "\nsummary: publishing %s for %v, %d-byte events; per-connection figures are growth over the idle server\n", rate, cfg.duration, cfg.payload)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "variant\tconns\theld\tRSS/conn\theap+stack/conn\tgoroutines/conn\tp50 ms\tp99 ms\tmax ms\tevents/s\tRSS vs echo\theap+stack vs echo\tp99 vs echo\tevents/s vs echo\t")
+	baseline := map[int]result{}
+	for _, r := range results {
+		if r.Variant == "echo" {
+			baseline[r.Conns] = r
+		}
+	}
+	ratio := func(a, b float64) string {
+		if b == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.2fx", a/b)
+	}
+	for _, r := range results {
+		b, ok := baseline[r.Conns]
+		rss, mem, p99, eps := "-", "-", "-", "-"
+		if ok {
+			rss = ratio(r.LoadedRSS, b.LoadedRSS)
+			mem = ratio(r.LoadedHeap+r.LoadedStack, b.LoadedHeap+b.LoadedStack)
+			p99 = ratio(r.P99ms, b.P99ms)
+			eps = ratio(r.DeliveredPS, b.DeliveredPS)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.0f\t%s\t%s\t%s\t%s\t\n",
+			r.Variant, r.Conns, r.Held, kib(r.LoadedRSS), kib(r.LoadedHeap+r.LoadedStack), r.GoroutinesConn,
+			r.P50ms, r.P99ms, r.MaxMs, r.DeliveredPS, rss, mem, p99, eps)
+	}
+	tw.Flush()
+}

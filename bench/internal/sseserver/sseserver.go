@@ -1,0 +1,369 @@
+// Package sseserver holds the SSE servers cmd/sseload drives, one per
+// library, all answering the same three requests:
+//
+//	GET  /events   an event stream of every published event
+//	POST /publish  publishes the request body as one event's data
+//	GET  /stats    the server's own figures as JSON (Stats); ?gc=1 first
+//	               collects garbage and returns freed memory to the OS
+//
+// Each variant is written the way its library's users would write it,
+// with the library's defaults:
+//
+//   - godanet: a core app whose controller has a Hub-backed SSE route and
+//     a publish route; the Hub is an ordinary provider.
+//   - echo: hand-written echo handlers and a broadcaster: a set of
+//     buffered channels under a mutex; the event is formatted once per
+//     publish, and a client whose buffer is full is dropped (the Hub's
+//     policy too).
+//   - go-sse: go-sse's Server with its default provider, Joe, on net/http.
+//
+// All three run on the same http.Server settings, behind the same wrapper
+// that counts open streams.
+package sseserver
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/godanet/godanet/core"
+	"github.com/godanet/godanet/module"
+	"github.com/godanet/godanet/sse"
+	"github.com/labstack/echo/v4"
+	gosse "github.com/tmaxmax/go-sse"
+)
+
+// Names lists the variants, the baseline (hand-written echo) first.
+var Names = []string{"echo", "godanet", "go-sse"}
+
+// EventName is the event type of every published event.
+const EventName = "tick"
+
+// Stats is what GET /stats answers.
+type Stats struct {
+	Variant    string `json:"variant"`
+	Conns      int64  `json:"conns"`   // open TCP connections
+	Streams    int64  `json:"streams"` // GET /events handlers running
+	Goroutines int    `json:"goroutines"`
+	RSS        uint64 `json:"rss"`         // resident set size, from /proc/self/status
+	HeapAlloc  uint64 `json:"heap_alloc"`  // live heap after ?gc=1
+	HeapInuse  uint64 `json:"heap_inuse"`  // heap spans in use
+	StackInuse uint64 `json:"stack_inuse"` // goroutine stacks
+	Sys        uint64 `json:"sys"`         // all memory the Go runtime holds
+	Published  int64  `json:"published"`
+	NumGC      uint32 `json:"num_gc"`
+}
+
+// Server is one variant, ready to serve.
+type Server struct {
+	Variant string
+	http    *http.Server
+	close   func()
+	pprof   bool
+
+	conns     atomic.Int64
+	streams   atomic.Int64
+	published atomic.Int64
+}
+
+// New builds the named variant. With pprof, it also serves
+// net/http/pprof under /debug/pprof/, to profile the variant under load.
+func New(variant string, pprof bool) (*Server, error) {
+	s := &Server{Variant: variant, pprof: pprof}
+	var (
+		h   http.Handler
+		err error
+	)
+	switch variant {
+	case "godanet":
+		h, s.close, err = s.godanet()
+	case "echo":
+		h, s.close = s.echo()
+	case "go-sse":
+		h, s.close = s.goSSE()
+	default:
+		return nil, fmt.Errorf("sseserver: unknown variant %q (have %s)", variant, strings.Join(Names, ", "))
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.http = &http.Server{
+		Handler:           s.wrap(h),
+		ReadHeaderTimeout: 10 * time.Second,
+		ConnState: func(_ net.Conn, st http.ConnState) {
+			switch st {
+			case http.StateNew:
+				s.conns.Add(1)
+			case http.StateClosed, http.StateHijacked:
+				s.conns.Add(-1)
+			}
+		},
+	}
+	return s, nil
+}
+
+// Serve serves on ln until Close.
+func (s *Server) Serve(ln net.Listener) error {
+	if err := s.http.Serve(ln); err != http.ErrServerClosed {
+		return err
+	}
+	return nil
+}
+
+// Close ends every stream and stops the server.
+func (s *Server) Close() error {
+	s.close()
+	return s.http.Close()
+}
+
+// wrap answers /stats and counts the streams of every variant the same
+// way, around the variant's own handler.
+func (s *Server) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/stats":
+			s.serveStats(w, r)
+		case "/events":
+			s.streams.Add(1)
+			defer s.streams.Add(-1)
+			h.ServeHTTP(w, r)
+		case "/publish":
+			s.published.Add(1)
+			h.ServeHTTP(w, r)
+		default:
+			if s.pprof && strings.HasPrefix(r.URL.Path, "/debug/pprof/") {
+				servePprof(w, r)
+				return
+			}
+			h.ServeHTTP(w, r)
+		}
+	})
+}
+
+func servePprof(w http.ResponseWriter, r *http.Request) {
+	switch name := strings.TrimPrefix(r.URL.Path, "/debug/pprof/"); name {
+	case "profile":
+		pprof.Profile(w, r)
+	case "trace":
+		pprof.Trace(w, r)
+	default:
+		pprof.Handler(name).ServeHTTP(w, r)
+	}
+}
+
+func (s *Server) serveStats(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("gc") != "" {
+		debug.FreeOSMemory()
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	st := Stats{
+		Variant:    s.Variant,
+		Conns:      s.conns.Load(),
+		Streams:    s.streams.Load(),
+		Goroutines: runtime.NumGoroutine(),
+		RSS:        rss(),
+		HeapAlloc:  ms.HeapAlloc,
+		HeapInuse:  ms.HeapInuse,
+		StackInuse: ms.StackInuse,
+		Sys:        ms.Sys,
+		Published:  s.published.Load(),
+		NumGC:      ms.NumGC,
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(st)
+}
+
+// rss reads VmRSS from /proc/self/status, in bytes; 0 where there is none.
+func rss() uint64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
+
+func readBody(r *http.Request) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	return string(b), err
+}
+
+// StreamController is the godanet variant's controller.
+type StreamController struct {
+	core.Controller `path:"/"`
+	Hub             *sse.Hub
+
+	_ core.SSE  `path:"/events" handler:"Events"`
+	_ core.POST `path:"/publish" handler:"Publish" status:"204"`
+}
+
+// NewStreamController is the controller's constructor, for DI.
+func NewStreamController(h *sse.Hub) *StreamController { return &StreamController{Hub: h} }
+
+// Events streams the topic from the client's Last-Event-ID on.
+func (s *StreamController) Events(c echo.Context) (<-chan sse.Message, error) {
+	return s.Hub.Subscribe(c.Request().Context(), "bench", sse.LastEventID(c))
+}
+
+// Publish publishes the request body.
+func (s *StreamController) Publish(c echo.Context) error {
+	data, err := readBody(c.Request())
+	if err != nil {
+		return err
+	}
+	_, err = s.Hub.Publish("bench", sse.Message{Event: EventName, Data: data})
+	return err
+}
+
+func (s *Server) godanet() (http.Handler, func(), error) {
+	app, err := core.New(&module.Module{
+		Name:        "bench",
+		Providers:   []any{func() *sse.Hub { return sse.NewHub() }},
+		Controllers: []any{NewStreamController},
+	}, core.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		return nil, nil, err
+	}
+	return app.Handler(), func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = app.Shutdown(ctx)
+	}, nil
+}
+
+// broadcaster is the hand-written fan-out of the echo variant.
+type broadcaster struct {
+	mu      sync.Mutex
+	clients map[chan []byte]struct{}
+	seq     uint64
+	closed  bool
+}
+
+func (b *broadcaster) subscribe() (chan []byte, bool) {
+	ch := make(chan []byte, 16)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil, false
+	}
+	b.clients[ch] = struct{}{}
+	return ch, true
+}
+
+func (b *broadcaster) unsubscribe(ch chan []byte) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.clients[ch]; ok {
+		delete(b.clients, ch)
+		close(ch)
+	}
+}
+
+// publish formats the event once and hands it to every client; one whose
+// buffer is full is dropped.
+func (b *broadcaster) publish(data string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.seq++
+	ev := []byte("id: " + strconv.FormatUint(b.seq, 10) + "\nevent: " + EventName + "\ndata: " + data + "\n\n")
+	for ch := range b.clients {
+		select {
+		case ch <- ev:
+		default:
+			delete(b.clients, ch)
+			close(ch)
+		}
+	}
+}
+
+func (b *broadcaster) close() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.closed = true
+	for ch := range b.clients {
+		delete(b.clients, ch)
+		close(ch)
+	}
+}
+
+func (s *Server) echo() (http.Handler, func()) {
+	b := &broadcaster{clients: map[chan []byte]struct{}{}}
+	e := echo.New()
+	e.GET("/events", func(c echo.Context) error {
+		ch, ok := b.subscribe()
+		if !ok {
+			return echo.ErrServiceUnavailable
+		}
+		defer b.unsubscribe(ch)
+		res := c.Response()
+		res.Header().Set("Content-Type", "text/event-stream")
+		res.Header().Set("Cache-Control", "no-cache")
+		res.WriteHeader(http.StatusOK)
+		res.Flush()
+		ctx := c.Request().Context()
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case ev, ok := <-ch:
+				if !ok {
+					return nil
+				}
+				if _, err := res.Write(ev); err != nil {
+					return nil
+				}
+				res.Flush()
+			}
+		}
+	})
+	e.POST("/publish", func(c echo.Context) error {
+		data, err := readBody(c.Request())
+		if err != nil {
+			return err
+		}
+		b.publish(data)
+		return c.NoContent(http.StatusNoContent)
+	})
+	return e, b.close
+}
+
+func (s *Server) goSSE() (http.Handler, func()) {
+	srv := &gosse.Server{}
+	var seq atomic.Uint64
+	mux := http.NewServeMux()
+	mux.Handle("GET /events", srv)
+	mux.HandleFunc("POST /publish", func(w http.ResponseWriter, r *http.Request) {
+		data, err := readBody(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		m := &gosse.Message{ID: gosse.ID(strconv.FormatUint(seq.Add(1), 10)), Type: gosse.Type(EventName)}
+		m.AppendData(data)
+		if err := srv.Publish(m); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	return mux, func() { _ = srv.Shutdown(context.Background()) }
+}
