@@ -180,28 +180,34 @@ func iterPull(seq func(func(gosse.Event, error) bool)) (func() (gosse.Event, err
 
 func TestSSERouteStreamsHubTopicWithReplay(t *testing.T) {
 	h := newSSEHarness(t)
+	// ids[n] is the id the Hub gave item n; the test reads ids from the
+	// Hub rather than assume their form.
+	ids := []string{""}
 	for i := 1; i <= 3; i++ {
-		if _, err := h.hub.Publish("news", sse.Message{Event: "item", Data: fmt.Sprintf("item %d", i)}); err != nil {
+		m, err := h.hub.Publish("news", sse.Message{Event: "item", Data: fmt.Sprintf("item %d", i)})
+		if err != nil {
 			t.Fatal(err)
 		}
+		ids = append(ids, m.ID)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	res := h.open(ctx, "/feed/topic?topic=news", map[string]string{"Last-Event-ID": "1"})
+	res := h.open(ctx, "/feed/topic?topic=news", map[string]string{"Last-Event-ID": ids[1]})
 	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "text/event-stream" || res.Header.Get("Cache-Control") != "no-cache" {
 		t.Fatalf("response %d %v", res.StatusCode, res.Header)
 	}
 	next := events(t, res.Body)
-	for _, want := range []string{"2", "3"} {
-		if e := next(); e.LastEventID != want || e.Type != "item" || e.Data != "item "+want {
-			t.Fatalf("replayed %+v, want id %s", e, want)
+	for _, n := range []int{2, 3} {
+		if e := next(); e.LastEventID != ids[n] || e.Type != "item" || e.Data != fmt.Sprintf("item %d", n) {
+			t.Fatalf("replayed %+v, want item %d with id %s", e, n, ids[n])
 		}
 	}
-	if _, err := h.hub.Publish("news", sse.Message{Event: "item", Data: "item 4"}); err != nil {
+	live, err := h.hub.Publish("news", sse.Message{Event: "item", Data: "item 4"})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if e := next(); e.LastEventID != "4" || e.Data != "item 4" {
-		t.Fatalf("live event %+v", e)
+	if e := next(); e.LastEventID != live.ID || e.Data != "item 4" {
+		t.Fatalf("live event %+v, want id %s", e, live.ID)
 	}
 }
 

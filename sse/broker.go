@@ -21,8 +21,11 @@ type Broker interface {
 	Publish(topic string, m Message) (Message, error)
 	// Subscribe returns one channel that yields the retained messages
 	// newer than lastEventID and then live messages, with no gap and no
-	// duplicate between the two. The channel is closed when ctx ends, when
-	// the subscriber falls behind, or when the broker is closed.
+	// duplicate between the two. A lastEventID that it cannot place (one
+	// from before a restart, or older than the history) yields every
+	// retained message: a duplicate is better than a gap. The channel is
+	// closed when ctx ends, when the subscriber falls behind, or when the
+	// broker is closed.
 	Subscribe(ctx context.Context, topic, lastEventID string) (<-chan Message, error)
 	// Close ends every subscription; later calls fail with ErrClosed.
 	Close() error

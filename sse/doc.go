@@ -31,11 +31,13 @@
 // A Hub publishes to named topics. It numbers messages per topic, keeps a
 // bounded history (History, default 1000), and Subscribe replays the
 // history newer than the client's Last-Event-ID before live messages, with
-// no gap and no duplicate. Each subscriber may fall Buffer (default 16)
-// messages behind; one that falls further is closed so that it never slows
-// the publisher or the others, and its client catches up from history when
-// it reconnects. The Hub delivers through a Broker; the in-memory one is
-// the default.
+// no gap and no duplicate. The IDs it assigns, "<epoch>-<seq>", name the
+// life of the topic too, so that an ID from before a restart is never
+// taken for a new message: it replays the whole history instead. Each
+// subscriber may fall Buffer (default 16) messages behind; one that falls
+// further is closed so that it never slows the publisher or the others,
+// and its client catches up from history when it reconnects. The Hub
+// delivers through a Broker; the in-memory one is the default.
 //
 // On the browser side:
 //

@@ -92,6 +92,8 @@ func TestAppendMessageRoundTrip(t *testing.T) {
 		{name: "event with NUL", msg: sse.Message{Event: "a\x00b", Data: "x"}, event: "a\x00b", data: "x"},
 		{name: "retry", msg: sse.Message{Retry: 1500 * time.Millisecond, Data: "x"}, retry: 1500 * time.Millisecond, data: "x", wire: []string{"retry: 1500"}},
 		{name: "retry whole ms", msg: sse.Message{Retry: 1500*time.Millisecond + 900*time.Microsecond, Data: "x"}, retry: 1500 * time.Millisecond, data: "x", wire: []string{"retry: 1500"}},
+		{name: "retry under a millisecond", msg: sse.Message{Retry: 999 * time.Microsecond, Data: "x"}, retry: time.Millisecond, data: "x", wire: []string{"retry: 1"}},
+		{name: "retry of a nanosecond", msg: sse.Message{Retry: 1, Data: "x"}, retry: time.Millisecond, data: "x", wire: []string{"retry: 1"}},
 		{name: "retry in minutes", msg: sse.Message{Retry: 2 * time.Minute}, retry: 2 * time.Minute, wire: []string{"retry: 120000"}},
 		{
 			name: "comment with an event", msg: sse.Message{Comment: "note\nmore", ID: "1", Data: "x"},

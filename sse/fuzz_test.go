@@ -17,7 +17,7 @@ import (
 // EventSource reads it, as exactly the event that was meant, and that what
 // it refuses Validate refuses too. retry is a time.Duration in nanoseconds,
 // so that sub-millisecond values are covered; the client sees it in whole
-// milliseconds.
+// milliseconds, and a positive retry never as 0.
 func FuzzAppendMessage(f *testing.F) {
 	seeds := []struct {
 		id, event, data string
@@ -41,6 +41,8 @@ func FuzzAppendMessage(f *testing.F) {
 		{"7", "e", "x", 1500 * time.Millisecond},
 		{"7", "e", "x", 1500*time.Millisecond + 999*time.Microsecond},
 		{"", "", "x", 500 * time.Microsecond},
+		{"", "", "x", 1},
+		{"", "", "x", time.Millisecond - 1},
 		{"", "", "x", 1<<63 - 1},
 		{"1\n2", "", "x", 0},
 		{"1\r", "", "x", 0},
@@ -101,7 +103,7 @@ func FuzzAppendMessage(f *testing.F) {
 		if err := got.UnmarshalText(b); err != nil {
 			t.Fatalf("go-sse cannot unmarshal %q: %v", b, err)
 		}
-		if want := time.Duration(retry).Truncate(time.Millisecond); retry > 0 && got.Retry != want {
+		if want := max(time.Duration(retry).Truncate(time.Millisecond), time.Millisecond); retry > 0 && got.Retry != want {
 			t.Fatalf("%q: retry %v, want %v", b, got.Retry, want)
 		}
 	})

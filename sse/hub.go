@@ -80,7 +80,9 @@ func (h *Hub) Publish(topic string, m Message) (Message, error) {
 
 // Subscribe returns the messages of topic newer than lastEventID (usually
 // LastEventID(c)), then live ones, until ctx ends, the subscriber falls
-// behind, or the Hub closes; the channel is then closed.
+// behind, or the Hub closes; the channel is then closed. A lastEventID
+// that names no retained message, such as one from before the process
+// restarted, replays all the history (see MemoryBroker).
 func (h *Hub) Subscribe(ctx context.Context, topic, lastEventID string) (<-chan Message, error) {
 	return h.broker.Subscribe(ctx, topic, lastEventID)
 }

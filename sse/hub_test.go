@@ -76,6 +76,30 @@ func publish(t *testing.T, h *sse.Hub, topic string, m sse.Message) sse.Message 
 	return out
 }
 
+// seqOf returns the sequence number in an ID the Hub assigned,
+// "<epoch>-<seq>", and the epoch.
+func seqOf(id string) (epoch string, seq int, err error) {
+	i := strings.LastIndexByte(id, '-')
+	if i <= 0 {
+		return "", 0, fmt.Errorf("id %q is not <epoch>-<seq>", id)
+	}
+	seq, err = strconv.Atoi(id[i+1:])
+	if err != nil {
+		return "", 0, fmt.Errorf("id %q is not <epoch>-<seq>: %v", id, err)
+	}
+	return id[:i], seq, nil
+}
+
+// mustSeq is seqOf for IDs that must be the Hub's.
+func mustSeq(t *testing.T, id string) int {
+	t.Helper()
+	_, seq, err := seqOf(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return seq
+}
+
 func newHub(t *testing.T, options ...sse.HubOption) *sse.Hub {
 	h := sse.NewHub(options...)
 	t.Cleanup(func() { h.Close() })
@@ -84,10 +108,18 @@ func newHub(t *testing.T, options ...sse.HubOption) *sse.Hub {
 
 func TestHubAssignsIDs(t *testing.T) {
 	h := newHub(t)
+	epochs := map[string]string{}
 	for i := 1; i <= 3; i++ {
 		for _, topic := range []string{"a", "b"} {
-			if m := publish(t, h, topic, sse.Message{Data: "x"}); m.ID != strconv.Itoa(i) {
-				t.Errorf("topic %s message %d: id %q", topic, i, m.ID)
+			m := publish(t, h, topic, sse.Message{Data: "x"})
+			epoch, seq, err := seqOf(m.ID)
+			if err != nil || seq != i {
+				t.Errorf("topic %s message %d: id %q (%v), want sequence number %d", topic, i, m.ID, err, i)
+			}
+			if i == 1 {
+				epochs[topic] = epoch
+			} else if epoch != epochs[topic] {
+				t.Errorf("topic %s message %d: id %q, want the epoch %q of the topic's first", topic, i, m.ID, epochs[topic])
 			}
 		}
 	}
@@ -95,8 +127,8 @@ func TestHubAssignsIDs(t *testing.T) {
 		t.Errorf("user id became %q", m.ID)
 	}
 	m := publish(t, h, "a", sse.Message{Data: "x"})
-	if n, err := strconv.Atoi(m.ID); err != nil || n <= 3 {
-		t.Errorf("id after a user id: %q, want a number above 3", m.ID)
+	if _, seq, err := seqOf(m.ID); err != nil || seq <= 3 {
+		t.Errorf("id after a user id: %q, want a sequence number above 3", m.ID)
 	}
 }
 
@@ -112,7 +144,7 @@ func TestHubDelivers(t *testing.T) {
 	}
 	sent := publish(t, h, "todos", sse.Message{Event: "created", Data: map[string]int{"id": 1}, Retry: time.Second})
 	got := next(t, ch)
-	if got.ID != "1" || got.Event != "created" || got.Retry != time.Second {
+	if got.ID != sent.ID || mustSeq(t, got.ID) != 1 || got.Event != "created" || got.Retry != time.Second {
 		t.Errorf("received %+v, published %+v", got, sent)
 	}
 	if ids, _ := pending(other); len(ids) != 0 {
@@ -123,56 +155,94 @@ func TestHubDelivers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []gosse.Event{{LastEventID: "1", Type: "created", Data: `{"id":1}`}}
+	want := []gosse.Event{{LastEventID: sent.ID, Type: "created", Data: `{"id":1}`}}
 	if events := readEvents(t, wire); !slices.Equal(events, want) {
 		t.Errorf("delivered message reads as %+v, want %+v", events, want)
 	}
 }
 
 func TestHubReplay(t *testing.T) {
+	// Five messages are published, the fourth with the user's id "custom".
+	// lastEventID "#n" stands for the id of message n; replay lists
+	// message numbers.
 	tests := []struct {
 		name        string
 		history     int
 		lastEventID string
-		replay      []string
+		replay      []int
 	}{
 		{name: "no id: live only", history: 10, lastEventID: "", replay: nil},
-		{name: "newer than a retained id", history: 10, lastEventID: "3", replay: []string{"4", "5"}},
-		{name: "the newest id", history: 10, lastEventID: "5", replay: nil},
-		{name: "older than the history", history: 3, lastEventID: "1", replay: []string{"3", "4", "5"}},
-		{name: "zero", history: 3, lastEventID: "0", replay: []string{"3", "4", "5"}},
-		{name: "just evicted", history: 3, lastEventID: "2", replay: []string{"3", "4", "5"}},
-		{name: "unknown name: live only", history: 10, lastEventID: "abc", replay: nil},
-		{name: "a user id", history: 10, lastEventID: "custom", replay: []string{"5"}},
-		{name: "no history", history: 0, lastEventID: "1", replay: nil},
+		{name: "newer than a retained id", history: 10, lastEventID: "#3", replay: []int{4, 5}},
+		{name: "the newest id", history: 10, lastEventID: "#5", replay: nil},
+		{name: "older than the history", history: 3, lastEventID: "#1", replay: []int{3, 4, 5}},
+		{name: "zero", history: 3, lastEventID: "0", replay: []int{3, 4, 5}},
+		{name: "just evicted", history: 3, lastEventID: "#2", replay: []int{3, 4, 5}},
+		{name: "unknown: everything retained", history: 10, lastEventID: "abc", replay: []int{1, 2, 3, 4, 5}},
+		// What a plain per-topic counter would have sent before a restart:
+		// it must not match this life's third message.
+		{name: "a bare number", history: 10, lastEventID: "3", replay: []int{1, 2, 3, 4, 5}},
+		{name: "another epoch", history: 10, lastEventID: "x0x0-3", replay: []int{1, 2, 3, 4, 5}},
+		{name: "a user id", history: 10, lastEventID: "custom", replay: []int{5}},
+		{name: "no history", history: 0, lastEventID: "#1", replay: nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHub(t, sse.History(tt.history))
+			ids := []string{""} // ids[n] is message n's
 			for i := 1; i <= 5; i++ {
 				m := sse.Message{Data: i}
 				if i == 4 {
 					m.ID = "custom"
 				}
-				publish(t, h, "t", m)
+				ids = append(ids, publish(t, h, "t", m).ID)
 			}
-			ch, err := h.Subscribe(t.Context(), "t", tt.lastEventID)
+			last := tt.lastEventID
+			if n, ok := strings.CutPrefix(last, "#"); ok {
+				i, _ := strconv.Atoi(n)
+				last = ids[i]
+			}
+			ch, err := h.Subscribe(t.Context(), "t", last)
 			if err != nil {
 				t.Fatal(err)
 			}
 			replay, _ := pending(ch)
-			want := slices.Clone(tt.replay)
-			for i, id := range want {
-				if id == "4" {
-					want[i] = "custom"
-				}
+			var want []string
+			for _, n := range tt.replay {
+				want = append(want, ids[n])
 			}
 			if !slices.Equal(replay, want) {
-				t.Errorf("replayed %q, want %q", replay, want)
+				t.Errorf("Last-Event-ID %q replayed %q, want %q", last, replay, want)
 			}
 			live := publish(t, h, "t", sse.Message{Data: "live"})
 			if got := next(t, ch); got.ID != live.ID {
 				t.Errorf("after replay got %q, want the live %q", got.ID, live.ID)
+			}
+		})
+	}
+}
+
+// TestHubReplayAfterRestart reconnects a client, with the last id it saw,
+// to a new Hub, as after the process restarts: it must get everything the
+// new Hub retained, however far the new numbering has gone, and not skip
+// what happens to share a number with its id.
+func TestHubReplayAfterRestart(t *testing.T) {
+	for _, published := range []int{2, 3, 5} {
+		t.Run(fmt.Sprintf("%d published since", published), func(t *testing.T) {
+			before := newHub(t)
+			var last string
+			for i := 1; i <= 3; i++ {
+				last = publish(t, before, "t", sse.Message{Data: i}).ID
+			}
+			before.Close()
+
+			after := newHub(t)
+			var want []string
+			for i := 1; i <= published; i++ {
+				want = append(want, publish(t, after, "t", sse.Message{Data: i}).ID)
+			}
+			replay, _ := pending(mustSubscribe(t, after, "t", last))
+			if !slices.Equal(replay, want) {
+				t.Errorf("Last-Event-ID %q from before the restart replayed %q, want all of %q", last, replay, want)
 			}
 		})
 	}
@@ -192,23 +262,25 @@ func TestHubDropsStalledSubscriber(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var sent []string
 	for i := 1; i <= 3*buffer; i++ {
-		sent := publish(t, h, "t", sse.Message{Data: i})
-		if got := next(t, healthy); got.ID != sent.ID {
-			t.Fatalf("healthy subscriber got %q, want %q", got.ID, sent.ID)
+		m := publish(t, h, "t", sse.Message{Data: i})
+		sent = append(sent, m.ID)
+		if got := next(t, healthy); got.ID != m.ID {
+			t.Fatalf("healthy subscriber got %q, want %q", got.ID, m.ID)
 		}
 	}
 	ids, closed := pending(stalled)
-	if !closed || !slices.Equal(ids, []string{"1", "2", "3", "4"}) {
-		t.Errorf("stalled subscriber holds %q (closed %v), want 1-4 then closed", ids, closed)
+	if !closed || !slices.Equal(ids, sent[:buffer]) {
+		t.Errorf("stalled subscriber holds %q (closed %v), want %q then closed", ids, closed, sent[:buffer])
 	}
 	// It catches up from history when it comes back.
 	again, err := h.Subscribe(t.Context(), "t", ids[len(ids)-1])
 	if err != nil {
 		t.Fatal(err)
 	}
-	if replay, _ := pending(again); len(replay) != 3*buffer-4 || replay[0] != "5" {
-		t.Errorf("reconnect replayed %q, want 5-%d", replay, 3*buffer)
+	if replay, _ := pending(again); !slices.Equal(replay, sent[buffer:]) {
+		t.Errorf("reconnect replayed %q, want %q", replay, sent[buffer:])
 	}
 }
 
@@ -225,9 +297,9 @@ func TestHubContextEnds(t *testing.T) {
 	}
 	cancel()
 	waitClosed(t, ch)
-	publish(t, h, "t", sse.Message{Data: "x"})
-	if got := next(t, stays); got.ID != "1" {
-		t.Errorf("other subscriber got %q", got.ID)
+	sent := publish(t, h, "t", sse.Message{Data: "x"})
+	if got := next(t, stays); got.ID != sent.ID {
+		t.Errorf("other subscriber got %q, want %q", got.ID, sent.ID)
 	}
 
 	// A context that has already ended closes the subscription at once.
@@ -344,8 +416,8 @@ func TestHubRejects(t *testing.T) {
 		t.Errorf("rejected messages retained: %q", replay)
 	}
 	// A rejected message uses no id.
-	if m := publish(t, h, "t", sse.Message{Data: "ok"}); m.ID != "1" {
-		t.Errorf("first accepted message got id %q, want 1", m.ID)
+	if m := publish(t, h, "t", sse.Message{Data: "ok"}); mustSeq(t, m.ID) != 1 {
+		t.Errorf("first accepted message got id %q, want sequence number 1", m.ID)
 	}
 }
 
@@ -361,8 +433,8 @@ func mustSubscribe(t *testing.T, h *sse.Hub, topic, lastEventID string) <-chan s
 // TestHubReconnectingSubscribers publishes from several goroutines while
 // subscribers read, some slowly enough to be dropped, and come back with the
 // last id they saw, as an EventSource does. Every subscriber must see every
-// message exactly once, in order: the ids it sees are 1, 2, 3, ... with no
-// gap and no duplicate.
+// message exactly once, in order: the sequence numbers it sees are 1, 2,
+// 3, ... with no gap and no duplicate.
 func TestHubReconnectingSubscribers(t *testing.T) {
 	const (
 		publishers = 4
@@ -392,7 +464,7 @@ func TestHubReconnectingSubscribers(t *testing.T) {
 				r.reconnects++
 			}
 			for m := range ch {
-				id, err := strconv.Atoi(m.ID)
+				_, id, err := seqOf(m.ID)
 				if err != nil {
 					r.err = err
 					return r
@@ -480,24 +552,28 @@ func TestHubOverHTTP(t *testing.T) {
 	ctx, cancel := context.WithCancel(testContext(t))
 	resp := open(t, ctx, srv, nil)
 	receive(t, subscribed, "the handler to subscribe")
+	var sent []string
 	for i := 1; i <= 3; i++ {
-		publish(t, h, "t", sse.Message{Event: "n", Data: strconv.Itoa(i)})
+		sent = append(sent, publish(t, h, "t", sse.Message{Event: "n", Data: strconv.Itoa(i)}).ID)
 	}
 	var last string
 	for e, err := range gosse.Read(resp.Body, nil) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e.LastEventID == "2" {
+		if e.Data == "2" {
 			last = e.LastEventID
 			break
 		}
 	}
 	cancel()
+	if last != sent[1] {
+		t.Fatalf("the second event came with id %q, want %q", last, sent[1])
+	}
 
 	resp = open(t, testContext(t), srv, http.Header{"Last-Event-ID": {last}})
 	receive(t, subscribed, "the handler to subscribe again")
-	publish(t, h, "t", sse.Message{Event: "n", Data: "4"})
+	sent = append(sent, publish(t, h, "t", sse.Message{Event: "n", Data: "4"}).ID)
 	var got []gosse.Event
 	for e, err := range gosse.Read(resp.Body, nil) {
 		if err != nil {
@@ -507,7 +583,7 @@ func TestHubOverHTTP(t *testing.T) {
 			break
 		}
 	}
-	want := []gosse.Event{{LastEventID: "3", Type: "n", Data: "3"}, {LastEventID: "4", Type: "n", Data: "4"}}
+	want := []gosse.Event{{LastEventID: sent[2], Type: "n", Data: "3"}, {LastEventID: sent[3], Type: "n", Data: "4"}}
 	if !slices.Equal(got, want) {
 		t.Errorf("after reconnecting: %+v, want %+v", got, want)
 	}

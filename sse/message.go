@@ -25,7 +25,9 @@ type Message struct {
 	// Data is the payload; see the type's doc for how it is encoded.
 	Data any
 	// Retry, when positive, tells the client how long to wait before it
-	// reconnects. It is sent as whole milliseconds.
+	// reconnects. It is sent as whole milliseconds, rounded down, except
+	// that a Retry under a millisecond is sent as 1: the wire has no
+	// smaller unit, and 0 would make the client reconnect at once.
 	Retry time.Duration
 	// Comment is sent as ": comment" lines before the fields.
 	Comment string

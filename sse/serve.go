@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -19,9 +20,8 @@ var ErrNoFlush = errors.New("sse: the response writer cannot flush")
 const heartbeat = ": heartbeat\n\n"
 
 // Serve streams events to the client of an echo handler until the channel
-// is closed (it returns nil), the client goes away or the request's context
-// ends (it returns the context's error), or a write fails (it returns that
-// error). See ServeHTTP.
+// is closed, the client goes away, the request's context ends, or a write
+// fails. See ServeHTTP, which says what it returns.
 func Serve(c echo.Context, events <-chan Message, options ...Option) error {
 	return ServeHTTP(c.Response(), c.Request(), events, options...)
 }
@@ -33,14 +33,37 @@ func Serve(c echo.Context, events <-chan Message, options ...Option) error {
 // event is flushed as it is written; a message that cannot be written is
 // passed to OnReject and skipped. A heartbeat comment keeps idle streams
 // open, and each write has its own deadline, so a stalled client is dropped
-// rather than holding the stream.
+// rather than holding the stream. When r.Context() ends, a write blocked on
+// a stalled client is cut at once, without waiting for its deadline.
+//
+// It returns when the stream ends:
+//   - nil, when the channel is closed while r.Context() is live;
+//   - r.Context()'s error, when that context ends between writes (the
+//     client went away, or the server or app is shutting down), or when
+//     the channel is closed after it ended, as a Stream producer's is; the
+//     response then ends cleanly;
+//   - the error of a write or flush that fails: a client gone away in the
+//     middle of a write, a stalled client missing WriteTimeout, or a write
+//     cut short because r.Context() ended while it was under way (on
+//     HTTP/1.x the last two wrap os.ErrDeadlineExceeded, and the
+//     connection is closed, not reused);
+//   - an error wrapping ErrNoFlush, before anything is written, when w
+//     cannot flush.
 //
 // The producer should stop when r.Context() ends; Stream makes that easy.
 func ServeHTTP(w http.ResponseWriter, r *http.Request, events <-chan Message, options ...Option) error {
 	if !canFlush(w) {
 		return fmt.Errorf("%w (%T); do not wrap the writer, or give the wrapper an Unwrap() http.ResponseWriter method", ErrNoFlush, w)
 	}
-	s := &stream{w: w, rc: http.NewResponseController(w), cfg: newServeConfig(options)}
+	ctx := r.Context()
+	s := &stream{ctx: ctx, w: w, rc: http.NewResponseController(w), cfg: newServeConfig(options)}
+	// A write blocked on a stalled client waits for its deadline, not for
+	// the context: when the context ends, abort cuts it.
+	stop := context.AfterFunc(ctx, s.abort)
+	defer func() {
+		stop()
+		s.finish()
+	}()
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
@@ -51,10 +74,9 @@ func ServeHTTP(w http.ResponseWriter, r *http.Request, events <-chan Message, op
 	}
 	if s.cfg.writeTimeout == 0 {
 		// No deadline at all, the server's WriteTimeout included.
+		s.mu.Lock()
 		s.setWriteDeadline(time.Time{})
-	} else {
-		// Bound the bytes net/http writes to end the response too.
-		defer func() { s.setWriteDeadline(time.Now().Add(s.cfg.writeTimeout)) }()
+		s.mu.Unlock()
 	}
 	w.WriteHeader(http.StatusOK)
 	if err := s.write(nil); err != nil {
@@ -67,7 +89,6 @@ func ServeHTTP(w http.ResponseWriter, r *http.Request, events <-chan Message, op
 		defer t.Stop()
 		tick = t.C
 	}
-	ctx := r.Context()
 	buf := make([]byte, 0, 512)
 	for {
 		select {
@@ -99,22 +120,78 @@ func ServeHTTP(w http.ResponseWriter, r *http.Request, events <-chan Message, op
 
 // stream writes and flushes under a per-write deadline.
 type stream struct {
-	w           http.ResponseWriter
-	rc          *http.ResponseController
-	cfg         serveConfig
+	ctx context.Context
+	w   http.ResponseWriter
+	rc  *http.ResponseController
+	cfg serveConfig
+
+	// mu orders the deadline changes of write, abort (which runs on the
+	// context's goroutine) and finish: once abort has put the deadline in
+	// the past to cut a write, nothing may lift it again.
+	mu          sync.Mutex
 	noDeadlines bool // the writer cannot set deadlines; do not ask again
+	writing     bool // a write or flush is under way
+	aborted     bool // the context ended: no write starts any more
+	cut         bool // abort cut a write: the deadline stays in the past
+	finished    bool // ServeHTTP is returning: leave the deadline alone
+}
+
+// abort is called when the request's context ends. A write under way is
+// cut at once, by moving the deadline to now, rather than left to wait for
+// WriteTimeout on a stalled client; no write starts after it. Between
+// writes it leaves the connection alone, so that the response still ends
+// cleanly.
+func (s *stream) abort() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.finished {
+		return
+	}
+	s.aborted = true
+	if s.writing && !s.noDeadlines {
+		s.cut = true
+		s.rc.SetWriteDeadline(time.Now())
+	}
+}
+
+// finish is called as ServeHTTP returns, after the context callback is
+// stopped or has run: unless a write was cut, it bounds the bytes net/http
+// writes to end the response, and it keeps a late abort from touching a
+// connection that may serve the next request.
+func (s *stream) finish() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.finished = true
+	if s.cfg.writeTimeout > 0 && !s.cut {
+		s.setWriteDeadline(time.Now().Add(s.cfg.writeTimeout))
+	}
 }
 
 // write writes p and flushes it under a deadline of WriteTimeout, then
 // lifts the deadline: it bounds a write, not the wait for the next event.
 // Left in place, a deadline that passes while the stream is idle resets an
 // HTTP/2 stream, and on HTTP/1.x fails the next write, such as the one
-// net/http makes to end the response.
+// net/http makes to end the response. Once the context has ended it writes
+// nothing and returns the context's error.
 func (s *stream) write(p []byte) error {
+	s.mu.Lock()
+	if s.aborted {
+		s.mu.Unlock()
+		return s.ctx.Err()
+	}
+	s.writing = true
 	if s.cfg.writeTimeout > 0 {
 		s.setWriteDeadline(time.Now().Add(s.cfg.writeTimeout))
-		defer s.setWriteDeadline(time.Time{})
 	}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.writing = false
+		if s.cfg.writeTimeout > 0 && !s.cut {
+			s.setWriteDeadline(time.Time{})
+		}
+	}()
 	if len(p) > 0 {
 		if _, err := s.w.Write(p); err != nil {
 			return fmt.Errorf("sse: writing to the client: %w", err)
@@ -128,6 +205,7 @@ func (s *stream) write(p []byte) error {
 
 // setWriteDeadline sets the connection's write deadline, replacing the
 // server's WriteTimeout for this response; the zero time means none.
+// s.mu is held.
 func (s *stream) setWriteDeadline(d time.Time) {
 	if s.noDeadlines {
 		return
@@ -161,7 +239,8 @@ func LastEventID(c echo.Context) string {
 
 // Stream runs produce in a goroutine and returns the channel it emits to,
 // closed when produce returns. emit hands one message to the stream and
-// reports false once ctx is done; produce should then return. Pass the
+// reports whether it did: once ctx is done it always reports false, and
+// the message is not sent; produce should then return. Pass the
 // request's context, so that the goroutine ends with the stream:
 //
 //	func (c *Clock) Ticks(ctx echo.Context) (<-chan sse.Message, error) {
@@ -185,6 +264,11 @@ func Stream(ctx context.Context, produce func(ctx context.Context, emit func(Mes
 	go func() {
 		defer close(events)
 		produce(ctx, func(m Message) bool {
+			// Checked first: a select with both cases ready picks one
+			// at random, and would send after ctx is done.
+			if ctx.Err() != nil {
+				return false
+			}
 			select {
 			case events <- m:
 				return true

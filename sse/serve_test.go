@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -568,5 +569,117 @@ func TestServeOutlivesServerWriteTimeout(t *testing.T) {
 				t.Errorf("stream lasted %v, not longer than the server's WriteTimeout", d)
 			}
 		})
+	}
+}
+
+// TestServeCancelCutsBlockedWrite connects a client that never reads, lets
+// a write block on it, and ends the request's context: Serve must return at
+// once, not when the long per-write deadline passes (as an app shutting
+// down would otherwise wait for it).
+func TestServeCancelCutsBlockedWrite(t *testing.T) {
+	const (
+		writeTimeout = 30 * time.Second
+		promptly     = 2 * time.Second
+	)
+	big := strings.Repeat("x", 4<<20) // far more than the small socket buffers hold
+	cancels := make(chan context.CancelFunc, 1)
+	served := make(chan error, 1)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		cancels <- cancel
+		events := sse.Stream(ctx, func(ctx context.Context, emit func(sse.Message) bool) {
+			emit(sse.Message{Data: big})
+			<-ctx.Done()
+		})
+		served <- sse.ServeHTTP(w, r.WithContext(ctx), events, sse.WriteTimeout(writeTimeout), sse.Heartbeat(0))
+	}))
+	writing := make(chan struct{})
+	srv.Listener = &bigWriteListener{Listener: srv.Listener, size: len(big) / 2, writing: writing}
+	srv.Start()
+	t.Cleanup(srv.Close)
+
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Closed before the server, so that a Serve still blocked ends.
+	defer conn.Close()
+	conn.(*net.TCPConn).SetReadBuffer(4 << 10)
+	if _, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: test\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	cancel := receive(t, cancels, "the handler to start")
+	receive(t, writing, "Serve to write the big event")
+
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-served:
+		// The write is cut by moving its deadline to now.
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("Serve returned %v, want the cut write's deadline error", err)
+		}
+		t.Logf("returned %v after the context ended: %v", time.Since(start), err)
+	case <-time.After(promptly):
+		t.Fatalf("Serve still writing %v after its context ended: it waits for the %v write deadline", promptly, writeTimeout)
+	}
+}
+
+// bigWriteListener gives connections with a small send buffer that close
+// writing when a write of at least size bytes starts.
+type bigWriteListener struct {
+	net.Listener
+	size    int
+	writing chan struct{}
+	once    sync.Once
+}
+
+func (l *bigWriteListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	c.(*net.TCPConn).SetWriteBuffer(4 << 10)
+	return &bigWriteConn{Conn: c, l: l}, nil
+}
+
+type bigWriteConn struct {
+	net.Conn
+	l *bigWriteListener
+}
+
+func (c *bigWriteConn) Write(p []byte) (int, error) {
+	if len(p) >= c.l.size {
+		c.l.once.Do(func() { close(c.l.writing) })
+	}
+	return c.Conn.Write(p)
+}
+
+// TestStreamEmitAfterCancel checks Stream's promise that emit reports false
+// once the context is done, even while the stream is ready to take a
+// message (a select with both cases ready would pick either).
+func TestStreamEmitAfterCancel(t *testing.T) {
+	const tries = 1000
+	ctx, cancel := context.WithCancel(t.Context())
+	sent := make(chan int, 1)
+	events := sse.Stream(ctx, func(ctx context.Context, emit func(sse.Message) bool) {
+		<-ctx.Done()
+		n := 0
+		for range tries {
+			if emit(sse.Message{Data: "late"}) {
+				n++
+			}
+		}
+		sent <- n
+	})
+	cancel()
+	// Keep a receiver waiting, so that a send is always possible.
+	received := 0
+	for range events {
+		received++
+	}
+	if n := receive(t, sent, "the producer"); n != 0 || received != 0 {
+		t.Errorf("after the context ended, emit reported true %d times of %d, and %d messages reached the stream; want none", n, tries, received)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -106,32 +107,48 @@ func TestEventsStreamEveryChangeAndReplayOnReconnect(t *testing.T) {
 	do(call{"POST", "/todos", `{"title":"two"}`, true})
 	do(call{"DELETE", "/todos/1", "", true})
 	want := []struct {
-		id, event string
-		todo      Todo
+		seq   int
+		event string
+		todo  Todo
 	}{
-		{"1", "created", Todo{ID: 1, Title: "one"}},
-		{"2", "updated", Todo{ID: 1, Title: "one", Done: true}},
-		{"3", "created", Todo{ID: 2, Title: "two"}},
-		{"4", "deleted", Todo{ID: 1, Title: "one", Done: true}},
+		{1, "created", Todo{ID: 1, Title: "one"}},
+		{2, "updated", Todo{ID: 1, Title: "one", Done: true}},
+		{3, "created", Todo{ID: 2, Title: "two"}},
+		{4, "deleted", Todo{ID: 1, Title: "one", Done: true}},
 	}
+	var ids []string
 	for _, w := range want {
 		e := next()
-		if e.LastEventID != w.id || e.Type != w.event || todoOf(t, e.Data) != w.todo {
-			t.Fatalf("event %+v, want id %s %s %+v", e, w.id, w.event, w.todo)
+		if seqOf(t, e.LastEventID) != w.seq || e.Type != w.event || todoOf(t, e.Data) != w.todo {
+			t.Fatalf("event %+v, want number %d %s %+v", e, w.seq, w.event, w.todo)
 		}
+		ids = append(ids, e.LastEventID)
 	}
 
-	// A client that saw up to id 2 reconnects: it gets 3 and 4, then live.
-	_, replay := stream(t, srv, "/todos/events", "2")
-	for _, id := range []string{"3", "4"} {
+	// A client that saw up to the second event reconnects: it gets the
+	// third and fourth, then live.
+	_, replay := stream(t, srv, "/todos/events", ids[1])
+	for _, id := range ids[2:] {
 		if e := replay(); e.LastEventID != id {
 			t.Fatalf("replayed id %q, want %s", e.LastEventID, id)
 		}
 	}
 	do(call{"PATCH", "/todos/2", `{"title":"two!"}`, true})
-	if e := replay(); e.LastEventID != "5" || e.Type != "updated" || todoOf(t, e.Data).Title != "two!" {
+	if e := replay(); seqOf(t, e.LastEventID) != 5 || e.Type != "updated" || todoOf(t, e.Data).Title != "two!" {
 		t.Fatalf("live after replay: %+v", e)
 	}
+}
+
+// seqOf returns the number of an event in its topic from the id the Hub
+// gave it ("<epoch>-<seq>").
+func seqOf(t *testing.T, id string) int {
+	t.Helper()
+	_, n, ok := strings.Cut(id, "-")
+	seq, err := strconv.Atoi(n)
+	if !ok || err != nil {
+		t.Fatalf("event id %q is not the Hub's <epoch>-<seq>", id)
+	}
+	return seq
 }
 
 func TestEventsOfOneTodo(t *testing.T) {
