@@ -32,6 +32,8 @@ type App struct {
 	serveDone chan struct{} // closed when the server's Serve returns
 	serveErr  error         // why Serve returned, unless Shutdown stopped it
 	closed    bool
+	// shutdownDone is closed when the first Shutdown has finished.
+	shutdownDone chan struct{}
 }
 
 // RouteInfo describes a mapped route, as logged at start-up.
@@ -51,7 +53,7 @@ type RouteInfo struct {
 // is an error that names the module, controller, route or provider and how
 // to fix it; nothing is looked up per request.
 func New(root *module.Module, options ...Option) (*App, error) {
-	a := &App{}
+	a := &App{shutdownDone: make(chan struct{})}
 	for _, o := range options {
 		if err := o.apply(&a.cfg); err != nil {
 			return nil, fmt.Errorf("godanet: option %s: %w", o, err)

@@ -94,18 +94,25 @@ func (a *App) Addr() net.Addr {
 	return a.listener.Addr()
 }
 
-// Shutdown stops taking new requests, waits for the ones in flight (until
-// ctx ends), then calls the OnAppShutdown hooks in reverse dependency
-// order. It is safe to call more than once; later calls do nothing.
+// Shutdown ends every open event stream, stops taking new requests, waits
+// for the ones in flight (until ctx ends; then it closes what is left), and
+// calls the OnAppShutdown hooks in reverse dependency order. A later or
+// concurrent call waits for the first to finish (or for its own ctx) and
+// returns nil.
 func (a *App) Shutdown(ctx context.Context) error {
 	a.mu.Lock()
 	if a.closed {
 		a.mu.Unlock()
+		select {
+		case <-a.shutdownDone:
+		case <-ctx.Done():
+		}
 		return nil
 	}
 	a.closed = true
 	serving := a.listener != nil
 	a.mu.Unlock()
+	defer close(a.shutdownDone)
 
 	// Streams first: they never go idle, so the server would wait for them.
 	a.streams.end(ctx)

@@ -24,7 +24,10 @@ func isMessageChan(t reflect.Type) bool {
 
 // streams ends every open event stream when the App shuts down: a
 // long-lived stream never goes idle, so http.Server.Shutdown alone would
-// wait for it forever.
+// wait for it forever. A stream that begins during shutdown ends at once
+// with status 200, not with an error status: an EventSource gives up for
+// good on any status but 200, while after an ended stream it reconnects,
+// with Last-Event-ID, after its retry delay.
 type streams struct {
 	ctx    context.Context
 	cancel context.CancelFunc

@@ -243,6 +243,13 @@ func TestBuildErrors(t *testing.T) {
 			},
 			want: []string{`godanet: module "app": Providers[0]`, "*module_test.Config", "module.Value"},
 		},
+		{
+			name: "a nil dig option",
+			root: func() *module.Module {
+				return &module.Module{Name: "app", Providers: []any{&Config{}, module.Provide(NewDB, nil)}}
+			},
+			want: []string{`godanet: module "app": Providers[1]`, "module_test.NewDB", "option 1 is nil", "dig.As"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

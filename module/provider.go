@@ -38,6 +38,11 @@ func newProvider(owner *node, entry any) (*provider, error) {
 			return nil, fmt.Errorf("the constructor is a nil %v; assign it before building the module", fv.Type())
 		}
 	}
+	for i, o := range spec.options {
+		if o == nil {
+			return nil, fmt.Errorf("%s: option %d is nil; pass dig options such as dig.As, dig.Name or dig.Group", spec, i+1)
+		}
+	}
 	p := &provider{owner: owner, entry: entry, spec: spec, label: spec.String()}
 	po := readOptions(spec.options)
 	if spec.isValue {
