@@ -139,9 +139,17 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 			if rt.stream && rt.status != http.StatusOK {
 				return ci.errorf(rt, "an SSE route always answers 200 (or a problem before the stream); remove its status")
 			}
-			plan, err := newHandlerPlan(reflect.ValueOf(rt.handler), rt.stream)
+			handler := rt.handler
+			typed, isTyped := handler.(TypedHandler)
+			if isTyped {
+				handler = typed.Func()
+			}
+			plan, err := newHandlerPlan(reflect.ValueOf(handler), rt.stream)
 			if err != nil {
 				return ci.errorf(rt, "handler %q: %v", rt.name, err)
+			}
+			if isTyped && !rt.stream {
+				plan.typed = typed.invoker(plan.input, a.validator)
 			}
 			if rt.receiver.IsValid() {
 				plan.callMethod(rt.receiver, rt.name)

@@ -45,6 +45,18 @@ func (c *ItemController) Update(_ echo.Context, in UpdateItem) (Item, error) {
 	return itemFrom(in), nil
 }
 
+// ItemTypedController is the same route declared with the builder and
+// core.Typed, which calls the handler without reflection.
+type ItemTypedController struct{}
+
+func (c *ItemTypedController) Routes(r *core.Routes) {
+	r.PUT("/items/:id", core.Typed(c.Update)).Status(201)
+}
+
+func (c *ItemTypedController) Update(_ echo.Context, in UpdateItem) (Item, error) {
+	return itemFrom(in), nil
+}
+
 // echoItemHandler is the same route written by hand for echo: the same
 // binder calls in the same order as godanet (body, query, then path), the
 // same validator setup, and c.JSON.
@@ -88,6 +100,11 @@ func BenchmarkTypedRoute(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	typed, err := core.New(&module.Module{Name: "items", Controllers: []any{&ItemTypedController{}}},
+		core.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		b.Fatal(err)
+	}
 	e := echo.New()
 	e.PUT("/items/:id", echoItemHandler(validator.New(validator.WithRequiredStructEnabled())))
 
@@ -97,6 +114,7 @@ func BenchmarkTypedRoute(b *testing.B) {
 	}{
 		{"echo", e},
 		{"godanet", app.Handler()},
+		{"godanet-typed", typed.Handler()},
 	}
 	// Both must give the same answer, or the comparison means nothing.
 	const want = `{"id":42,"name":"widget","tags":["red","small"],"price":9.5,"notify":true}` + "\n"

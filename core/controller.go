@@ -114,6 +114,9 @@ func (ci *controllerInfo) readTagRoute(rt *Route, f reflect.StructField) error {
 // readBuilderRoute checks a route declared with Routes.
 func (ci *controllerInfo) readBuilderRoute(rt *Route) error {
 	fn := reflect.ValueOf(rt.handler)
+	if t, ok := rt.handler.(TypedHandler); ok {
+		fn = reflect.ValueOf(t.Func())
+	}
 	if !fn.IsValid() || fn.Kind() == reflect.Func && fn.IsNil() {
 		return ci.errorf(rt, "the handler is nil; pass a method value such as c.List")
 	}

@@ -26,7 +26,9 @@
 //	}
 //
 // Both styles may be mixed; they form one route table, and the same method
-// and path declared twice is an error. The tags guards, use and filters
+// and path declared twice is an error. Handlers are called through
+// reflection, planned at start-up; a builder route may wrap its handler in
+// Typed to be called as plain Go code, at the cost of hand-written echo. The tags guards, use and filters
 // name fields or methods of the controller, comma-separated.
 //
 // # Handlers

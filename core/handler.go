@@ -12,6 +12,7 @@ import (
 var (
 	contextType = reflect.TypeFor[echo.Context]()
 	errorType   = reflect.TypeFor[error]()
+	anyType     = reflect.TypeFor[any]()
 )
 
 // supportedShapes is said in every signature error, so the fix is at hand.
@@ -20,10 +21,11 @@ const supportedShapes = "func(echo.Context) error, func(echo.Context) (T, error)
 // handlerPlan is a handler's signature, checked once at start-up.
 type handlerPlan struct {
 	fn     reflect.Value
-	recv   reflect.Value            // the controller, when fn is a method expression
-	input  *bindPlan                // nil when the handler takes no input
-	result reflect.Type             // nil when the handler returns only error
-	plain  func(echo.Context) error // set for func(echo.Context) error: no reflection per request
+	recv   reflect.Value                   // the controller, when fn is a method expression
+	input  *bindPlan                       // nil when the handler takes no input
+	result reflect.Type                    // nil when the handler returns only error
+	plain  func(echo.Context) error        // set for func(echo.Context) error: no reflection per request
+	typed  func(echo.Context) (any, error) // set for a Typed handler: no reflection per request
 	// frame is struct{ C echo.Context; In In }: the handler's arguments,
 	// in one allocation per request. Its C field has the static type
 	// echo.Context, so reflect.Value.Call passes it as it is; a
@@ -137,6 +139,20 @@ func (h *handlerPlan) echoHandler(v *validator.Validate, status int) echo.Handle
 				return err
 			}
 			return finish(c, status)
+		}
+	}
+	if h.typed != nil {
+		call := h.typed
+		return func(c echo.Context) error {
+			out, err := call(c)
+			if err != nil {
+				return err
+			}
+			if out == nil {
+				// An interface result that is nil: null, as from Call.
+				return respond(c, status, reflect.Zero(anyType))
+			}
+			return respond(c, status, reflect.ValueOf(out))
 		}
 	}
 	call := h.invoker(v)

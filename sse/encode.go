@@ -21,11 +21,13 @@ import (
 // as passing the string to fmt.Fprintf does. A message built once and
 // written many times, as the Hub's are, pays that once.
 func AppendMessage(dst []byte, m Message) ([]byte, error) {
+	// A message the Hub encoded was checked then, and still holds the
+	// fields it was checked with: copy its bytes, once per subscriber.
+	if b := m.encoded(); b != nil {
+		return append(dst, b...), nil
+	}
 	if err := m.validateFields(); err != nil {
 		return dst, err
-	}
-	if m.wire != nil && m.wire.fits(&m) {
-		return append(dst, m.wire.bytes...), nil
 	}
 	start := len(dst)
 	if m.Comment != "" {
@@ -66,6 +68,25 @@ func AppendMessage(dst []byte, m Message) ([]byte, error) {
 		dst = appendLines(dst, "data: ", encoded)
 	}
 	return append(dst, '\n'), nil
+}
+
+// sizeHint guesses the length of m's wire form, so that it can be encoded
+// into one allocation: exact for single-line text data, a little short for
+// each further line (a "data: " prefix each), a guess for JSON.
+func (m *Message) sizeHint() int {
+	n := len(": \n") + len(m.Comment) + len("id: \n") + len(m.ID) + len("event: \n") + len(m.Event) +
+		len("retry: 1234567\n") + len("data: \n\n")
+	switch d := m.Data.(type) {
+	case string:
+		n += len(d)
+	case []byte:
+		n += len(d)
+	case json.RawMessage:
+		n += len(d)
+	default:
+		n += 128
+	}
+	return n
 }
 
 func appendField(dst []byte, name, value string) []byte {

@@ -155,7 +155,7 @@ func (b *MemoryBroker) Publish(name string, m Message) (Message, error) {
 		m.ID = t.idPrefix + strconv.FormatUint(seq, 10)
 	}
 	m.wire = nil
-	wire, err := AppendMessage(nil, m)
+	wire, err := AppendMessage(make([]byte, 0, m.sizeHint()), m)
 	if err != nil {
 		return m, fmt.Errorf("sse: publish to %q: %w", name, err)
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 	"unsafe"
 )
@@ -44,6 +43,16 @@ type encoded struct {
 	bytes []byte
 }
 
+// encoded returns m's cached wire form, or nil when it has none or no
+// longer holds the values it was encoded from. The bytes are shared: read
+// them, never modify them.
+func (m *Message) encoded() []byte {
+	if m.wire != nil && m.wire.fits(m) {
+		return m.wire.bytes
+	}
+	return nil
+}
+
 // fits reports whether m still holds the values e was encoded from. Data is
 // compared by identity (the same dynamic type and the same value or
 // pointer), so any replacement, even by an equal value, re-encodes; only
@@ -60,6 +69,19 @@ func (e *encoded) fits(m *Message) bool {
 func sameData(a, b any) bool {
 	type eface struct{ typ, data unsafe.Pointer }
 	return *(*eface)(unsafe.Pointer(&a)) == *(*eface)(unsafe.Pointer(&b))
+}
+
+// hasLineBreak reports whether s holds CR or LF, or with nul also NUL. It
+// runs for every message written, on short strings: a loop over the bytes
+// is several times faster there than strings.ContainsAny, which builds a
+// set of the characters on every call.
+func hasLineBreak(s string, nul bool) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '\r' || c == '\n' || nul && c == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Comment returns a message that is only a comment.
@@ -102,10 +124,10 @@ func (m Message) Validate() error {
 }
 
 func (m *Message) validateFields() error {
-	if strings.ContainsAny(m.ID, "\r\n\x00") {
+	if hasLineBreak(m.ID, true) {
 		return fmt.Errorf("%w: %q", ErrInvalidID, m.ID)
 	}
-	if strings.ContainsAny(m.Event, "\r\n") {
+	if hasLineBreak(m.Event, false) {
 		return fmt.Errorf("%w: %q", ErrInvalidEvent, m.Event)
 	}
 	if m.Retry < 0 {

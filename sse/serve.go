@@ -56,7 +56,7 @@ func ServeHTTP(w http.ResponseWriter, r *http.Request, events <-chan Message, op
 		return fmt.Errorf("%w (%T); do not wrap the writer, or give the wrapper an Unwrap() http.ResponseWriter method", ErrNoFlush, w)
 	}
 	ctx := r.Context()
-	s := &stream{ctx: ctx, w: w, rc: http.NewResponseController(w), cfg: newServeConfig(options)}
+	s := &stream{ctx: ctx, w: w, rc: http.NewResponseController(w), cfg: newServeConfig(options), keepDeadline: r.ProtoMajor == 1}
 	// A write blocked on a stalled client waits for its deadline, not for
 	// the context: when the context ends, abort cuts it.
 	stop := context.AfterFunc(ctx, s.abort)
@@ -89,7 +89,9 @@ func ServeHTTP(w http.ResponseWriter, r *http.Request, events <-chan Message, op
 		defer t.Stop()
 		tick = t.C
 	}
-	buf := make([]byte, 0, 512)
+	// buf holds the encoding of a message that is not already encoded; it
+	// is made on first use, so a stream fed by a Hub never has one.
+	var buf []byte
 	for {
 		select {
 		case <-ctx.Done():
@@ -100,14 +102,21 @@ func ServeHTTP(w http.ResponseWriter, r *http.Request, events <-chan Message, op
 				// client leaves; report that as such.
 				return ctx.Err()
 			}
-			var err error
-			if buf, err = AppendMessage(buf[:0], m); err != nil {
-				if s.cfg.onReject != nil {
-					s.cfg.onReject(m, err)
+			// A message from the Hub carries the bytes it was encoded to
+			// once for every subscriber: write those (Write does not
+			// modify them) instead of copying them first.
+			out := m.encoded()
+			if out == nil {
+				var err error
+				if buf, err = AppendMessage(buf[:0], m); err != nil {
+					if s.cfg.onReject != nil {
+						s.cfg.onReject(m, err)
+					}
+					continue
 				}
-				continue
+				out = buf
 			}
-			if err := s.write(buf); err != nil {
+			if err := s.write(out); err != nil {
 				return err
 			}
 		case <-tick:
@@ -134,6 +143,10 @@ type stream struct {
 	aborted     bool // the context ended: no write starts any more
 	cut         bool // abort cut a write: the deadline stays in the past
 	finished    bool // ServeHTTP is returning: leave the deadline alone
+	// keepDeadline leaves the write deadline in place between writes
+	// (HTTP/1.x); armed is the deadline in place, zero when none.
+	keepDeadline bool
+	armed        time.Time
 }
 
 // abort is called when the request's context ends. A write under way is
@@ -167,12 +180,18 @@ func (s *stream) finish() {
 	}
 }
 
-// write writes p and flushes it under a deadline of WriteTimeout, then
-// lifts the deadline: it bounds a write, not the wait for the next event.
-// Left in place, a deadline that passes while the stream is idle resets an
-// HTTP/2 stream, and on HTTP/1.x fails the next write, such as the one
-// net/http makes to end the response. Once the context has ended it writes
-// nothing and returns the context's error.
+// write writes p and flushes it under a deadline of WriteTimeout. Once
+// the context has ended it writes nothing and returns the context's error.
+//
+// On HTTP/2 it then lifts the deadline: it bounds a write, not the wait
+// for the next event, and a deadline that passes while the stream is idle
+// resets an HTTP/2 stream. On HTTP/1.x a deadline that passes while idle
+// harms nothing until the next write, and every write arms it first
+// (finish does for the bytes net/http writes to end the response), so it
+// stays in place and is moved only when a tenth of WriteTimeout has gone
+// by: a write still gets at least nine tenths of WriteTimeout, and a busy
+// stream makes about one SetWriteDeadline call per WriteTimeout/10 instead
+// of two per event (each one a timer change in the runtime's poller).
 func (s *stream) write(p []byte) error {
 	s.mu.Lock()
 	if s.aborted {
@@ -181,17 +200,32 @@ func (s *stream) write(p []byte) error {
 	}
 	s.writing = true
 	if s.cfg.writeTimeout > 0 {
-		s.setWriteDeadline(time.Now().Add(s.cfg.writeTimeout))
+		s.arm()
 	}
 	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		s.writing = false
-		if s.cfg.writeTimeout > 0 && !s.cut {
-			s.setWriteDeadline(time.Time{})
-		}
-	}()
+	err := s.writeFlush(p)
+	s.mu.Lock()
+	s.writing = false
+	if s.cfg.writeTimeout > 0 && !s.cut && !s.keepDeadline {
+		s.armed = time.Time{}
+		s.setWriteDeadline(time.Time{})
+	}
+	s.mu.Unlock()
+	return err
+}
+
+// arm sets the write deadline to WriteTimeout from now, unless one set less
+// than a tenth of WriteTimeout ago is still in place. s.mu is held.
+func (s *stream) arm() {
+	now := time.Now()
+	if s.keepDeadline && s.armed.Sub(now) > s.cfg.writeTimeout-s.cfg.writeTimeout/10 {
+		return
+	}
+	s.armed = now.Add(s.cfg.writeTimeout)
+	s.setWriteDeadline(s.armed)
+}
+
+func (s *stream) writeFlush(p []byte) error {
 	if len(p) > 0 {
 		if _, err := s.w.Write(p); err != nil {
 			return fmt.Errorf("sse: writing to the client: %w", err)

@@ -1,0 +1,69 @@
+package core
+
+import (
+	"reflect"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/labstack/echo/v4"
+)
+
+// Typed wraps a handler of the shape func(echo.Context, In) (Out, error)
+// for a builder route, so that it is called directly, without reflection:
+//
+//	func (c *TodoController) Routes(r *core.Routes) {
+//		r.PUT("/:id", core.Typed(c.Update)).Status(201)
+//	}
+//
+// The route behaves exactly as r.PUT("/:id", c.Update) does: the same
+// binding, validation, errors and response. Only the per-request call
+// differs: a handler given as a plain method value is called through
+// reflect.Value.Call, which allocates its argument frame, its result slice
+// and a copy of each result on every request (three allocations more than
+// a hand-written echo handler, and about 5% of a small request's time);
+// Typed's generic adapter binds into an In and calls the handler as Go
+// code. Tag routes cannot use it: a method named in a tag is found by
+// reflection, and calling it needs reflection too.
+func Typed[In, Out any](fn func(echo.Context, In) (Out, error)) TypedHandler {
+	return typedHandler[In, Out]{fn: fn}
+}
+
+// TypedHandler is a handler made with Typed, for the Routes methods.
+type TypedHandler interface {
+	// Func is the handler given to Typed.
+	Func() any
+	// invoker binds, validates and calls the handler; in describes In.
+	invoker(in *bindPlan, v *validator.Validate) func(echo.Context) (any, error)
+}
+
+type typedHandler[In, Out any] struct {
+	fn func(echo.Context, In) (Out, error)
+}
+
+func (t typedHandler[In, Out]) Func() any { return t.fn }
+
+func (t typedHandler[In, Out]) invoker(p *bindPlan, v *validator.Validate) func(echo.Context) (any, error) {
+	fn := t.fn
+	return func(c echo.Context) (any, error) {
+		var (
+			in  In
+			dst any
+		)
+		if p.pointer {
+			in = reflect.New(p.typ).Interface().(In) // In is *T
+			dst = in
+		} else {
+			dst = &in
+		}
+		if err := p.bind(c, dst); err != nil {
+			return nil, err
+		}
+		if err := p.validate(v, dst); err != nil {
+			return nil, err
+		}
+		out, err := fn(c, in)
+		if err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+}
