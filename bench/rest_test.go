@@ -41,9 +41,11 @@ func BenchmarkREST(b *testing.B) {
 		h := handlers[i]
 		b.Run(v.Name, func(b *testing.B) {
 			b.ReportAllocs()
+			stop := cpuClock(b)
 			for b.Loop() {
 				h.ServeHTTP(httptest.NewRecorder(), restapi.NewRequest())
 			}
+			stop()
 		})
 	}
 }

@@ -174,9 +174,11 @@ func BenchmarkSSEWrite(b *testing.B) {
 		w.keep = nil
 		b.Run(v.name, func(b *testing.B) {
 			b.ReportAllocs()
+			stop := cpuClock(b)
 			for b.Loop() {
 				write()
 			}
+			stop()
 		})
 		end()
 	}
@@ -361,6 +363,7 @@ func BenchmarkSSEStream(b *testing.B) {
 			base := warmUp(b, v.name, w, send)
 			b.ReportAllocs()
 			b.ResetTimer()
+			stopCPU := cpuClock(b)
 			target.Store(base + int64(b.N)*int64(len(eventWire)))
 			for range b.N {
 				tokens <- struct{}{}
@@ -372,6 +375,7 @@ func BenchmarkSSEStream(b *testing.B) {
 				b.Fatalf("%s wrote %d of %d bytes", v.name, w.bytes.Load()-base, int64(b.N)*int64(len(eventWire)))
 			}
 			b.StopTimer()
+			stopCPU()
 			if got, want := w.bytes.Load()-base, int64(b.N)*int64(len(eventWire)); got != want {
 				b.Fatalf("%s wrote %d bytes for %d events, want %d", v.name, got, b.N, want)
 			}

@@ -37,6 +37,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +46,9 @@ import (
 
 	"github.com/godanet/godanet/bench/internal/sseserver"
 )
+
+// fdReserve is the descriptors a process needs besides its connections.
+const fdReserve = 16
 
 type config struct {
 	servers  []string
@@ -75,14 +79,11 @@ func main() {
 	flag.IntVar(&cfg.dialers, "dialers", 128, "connections opened at once")
 	flag.StringVar(&cfg.target, "target", "", "base URL of a running server to drive, instead of starting one")
 	flag.IntVar(&cfg.procs, "server-procs", 0, "GOMAXPROCS of the server process (0: Go's default)")
-	flag.BoolVar(&cfg.pprof, "pprof", false, "serve net/http/pprof from the server under /debug/pprof/")
+	flag.BoolVar(&cfg.pprof, "pprof", false, "serve net/http/pprof from the server under /debug/pprof/, recording every allocation (slower)")
 	flag.StringVar(&cfg.jsonOut, "json", "", "also write the results to this file as JSON")
 	flag.Parse()
 
-	limit, err := raiseFileLimit(1 << 17)
-	if err != nil {
-		log.Printf("could not raise the open-file limit (now %d): %v", limit, err)
-	}
+	limit, limitErr := raiseFileLimit(1 << 17)
 	if *serve != "" {
 		if err := serveVariant(*serve, *listen, cfg.pprof); err != nil {
 			log.Fatal(err)
@@ -104,8 +105,11 @@ func main() {
 		}
 		cfg.conns = append(cfg.conns, n)
 	}
-	if max := slices.Max(cfg.conns); uint64(max)+64 > limit {
-		log.Fatalf("%d connections need more file descriptors than the limit, %d", max, limit)
+	// Each side holds one descriptor per connection, plus a few of its
+	// own: stdio, the poller, the listener, the admin connection.
+	if most := slices.Max(cfg.conns); uint64(most)+fdReserve > limit {
+		log.Fatalf("%d connections need %d file descriptors on each side, over the limit of %d (%v); ask for at most %d",
+			most, most+fdReserve, limit, limitErr, limit-fdReserve)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -162,6 +166,11 @@ func raiseFileLimit(want uint64) (uint64, error) {
 // serveVariant is the child process: it serves the variant, prints its
 // address on stdout, and stops on SIGTERM or SIGINT.
 func serveVariant(variant, addr string, pprof bool) error {
+	if pprof {
+		// Every allocation, so that a heap profile accounts for each
+		// connection's bytes exactly rather than by sampling.
+		runtime.MemProfileRate = 1
+	}
 	srv, err := sseserver.New(variant, pprof)
 	if err != nil {
 		return err
@@ -185,10 +194,10 @@ func serveVariant(variant, addr string, pprof bool) error {
 
 // startServer starts the child process serving variant and returns its
 // base URL and a function that stops it.
-func startServer(ctx context.Context, cfg config, variant string) (string, func() error, error) {
+func startServer(ctx context.Context, cfg config, variant string) (string, int, func() error, error) {
 	exe, err := os.Executable()
 	if err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	args := []string{"-serve", variant}
 	if cfg.pprof {
@@ -206,17 +215,17 @@ func startServer(ctx context.Context, cfg config, variant string) (string, func(
 	cmd.WaitDelay = 10 * time.Second
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	line, err := bufio.NewReader(out).ReadString('\n')
 	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening ")
 	if err != nil || !ok {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
-		return "", nil, fmt.Errorf("the server did not say where it listens (%q): %v", line, err)
+		return "", 0, nil, fmt.Errorf("the server did not say where it listens (%q): %v", line, err)
 	}
 	go func() { _, _ = io.Copy(io.Discard, out) }()
 	stop := func() error {
@@ -228,7 +237,7 @@ func startServer(ctx context.Context, cfg config, variant string) (string, func(
 		}
 		return err
 	}
-	return "http://" + addr, stop, nil
+	return "http://" + addr, cmd.Process.Pid, stop, nil
 }
 
 // stats reads the server's figures; gc collects first.

@@ -14,8 +14,8 @@ func printResult(w io.Writer, r result) {
 		kib(r.IdleRSS), kib(r.IdleHeap), kib(r.IdleStack), r.GoroutinesConn)
 	fmt.Fprintf(w, "  per connection, loaded: RSS %s, heap %s, stacks %s\n",
 		kib(r.LoadedRSS), kib(r.LoadedHeap), kib(r.LoadedStack))
-	fmt.Fprintf(w, "  published %d, delivered %d of %d, %.0f events/s; latency p50 %.2fms p99 %.2fms max %.2fms\n",
-		r.Published, r.Delivered, r.Expected, r.DeliveredPS, r.P50ms, r.P99ms, r.MaxMs)
+	fmt.Fprintf(w, "  published %d, delivered %d of %d, %.0f events/s, server CPU %.2fµs/event; latency p50 %.2fms p99 %.2fms max %.2fms\n",
+		r.Published, r.Delivered, r.Expected, r.DeliveredPS, r.CPUPerEventUs, r.P50ms, r.P99ms, r.MaxMs)
 }
 
 // printSummary prints one table of every run and, where the hand-written
@@ -27,7 +27,7 @@ func printSummary(w io.Writer, cfg config, results []result) {
 	}
 	fmt.Fprintf(w, "\nsummary: publishing %s for %v, %d-byte events; per-connection figures are growth over the idle server\n", rate, cfg.duration, cfg.payload)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "variant\tconns\theld\tRSS/conn\theap+stack/conn\tgoroutines/conn\tp50 ms\tp99 ms\tmax ms\tevents/s\tRSS vs echo\theap+stack vs echo\tp99 vs echo\tevents/s vs echo\t")
+	fmt.Fprintln(tw, "variant\tconns\theld\tRSS/conn\theap+stack/conn\tgoroutines/conn\tp50 ms\tp99 ms\tmax ms\tevents/s\tCPU µs/event\tRSS vs echo\theap+stack vs echo\tp99 vs echo\tevents/s vs echo\tCPU/event vs echo\t")
 	baseline := map[int]result{}
 	for _, r := range results {
 		if r.Variant == "echo" {
@@ -42,16 +42,17 @@ func printSummary(w io.Writer, cfg config, results []result) {
 	}
 	for _, r := range results {
 		b, ok := baseline[r.Conns]
-		rss, mem, p99, eps := "-", "-", "-", "-"
+		rss, mem, p99, eps, cpu := "-", "-", "-", "-", "-"
 		if ok {
 			rss = ratio(r.LoadedRSS, b.LoadedRSS)
 			mem = ratio(r.LoadedHeap+r.LoadedStack, b.LoadedHeap+b.LoadedStack)
 			p99 = ratio(r.P99ms, b.P99ms)
 			eps = ratio(r.DeliveredPS, b.DeliveredPS)
+			cpu = ratio(r.CPUPerEventUs, b.CPUPerEventUs)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.0f\t%s\t%s\t%s\t%s\t\n",
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.0f\t%.2f\t%s\t%s\t%s\t%s\t%s\t\n",
 			r.Variant, r.Conns, r.Held, kib(r.LoadedRSS), kib(r.LoadedHeap+r.LoadedStack), r.GoroutinesConn,
-			r.P50ms, r.P99ms, r.MaxMs, r.DeliveredPS, rss, mem, p99, eps)
+			r.P50ms, r.P99ms, r.MaxMs, r.DeliveredPS, r.CPUPerEventUs, rss, mem, p99, eps, cpu)
 	}
 	tw.Flush()
 }

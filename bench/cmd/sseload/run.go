@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/godanet/godanet/bench/internal/proc"
 	"github.com/godanet/godanet/bench/internal/sseserver"
 )
 
@@ -48,6 +49,9 @@ type result struct {
 	P50ms       float64 `json:"p50_ms"`
 	P99ms       float64 `json:"p99_ms"`
 	MaxMs       float64 `json:"max_ms"`
+	// CPUPerEventUs is the server's CPU time (user and system) from the
+	// first publish to the last delivery, per event delivered, in µs.
+	CPUPerEventUs float64 `json:"cpu_per_event_us"`
 }
 
 // run is the state of one run shared by the clients and the publisher.
@@ -55,6 +59,7 @@ type run struct {
 	t0        time.Time
 	pubAt     []atomic.Int64 // ns since t0 at which event seq was published
 	received  atomic.Int64
+	warm      atomic.Int64 // clients that have had a warm-up event
 	lastRecv  atomic.Int64 // ns since t0 of the latest delivery
 	published atomic.Int64
 }
@@ -63,9 +68,9 @@ func (r *run) since() int64 { return int64(time.Since(r.t0)) }
 
 func runOne(ctx context.Context, cfg config, variant string, n int) (result, error) {
 	res := result{Variant: variant, Conns: n, Rate: cfg.rate}
-	base := cfg.target
+	base, pid := cfg.target, 0
 	if base == "" {
-		url, stop, err := startServer(ctx, cfg, variant)
+		url, child, stop, err := startServer(ctx, cfg, variant)
 		if err != nil {
 			return res, err
 		}
@@ -74,7 +79,14 @@ func runOne(ctx context.Context, cfg config, variant string, n int) (result, err
 				fmt.Printf("  (the %s server exited: %v)\n", variant, err)
 			}
 		}()
-		base = url
+		base, pid = url, child
+	}
+	cpu := func() time.Duration {
+		if pid == 0 {
+			return 0
+		}
+		d, _ := proc.CPU(pid)
+		return d
 	}
 	u, err := url.Parse(base)
 	if err != nil {
@@ -82,9 +94,9 @@ func runOne(ctx context.Context, cfg config, variant string, n int) (result, err
 	}
 	addr := u.Host
 
-	// Warm the server once (a publish to no one), so that its idle figures
-	// are not its first allocations.
-	if err := publish(ctx, base, []byte("-1 warm")); err != nil {
+	// Warm the server once (a publish to no one), so that its base figures
+	// include its first allocations.
+	if err := publish(ctx, base, []byte("warm")); err != nil {
 		return res, fmt.Errorf("publish: %w", err)
 	}
 	if res.Base, err = stats(ctx, base, true); err != nil {
@@ -157,11 +169,25 @@ func runOne(ctx context.Context, cfg config, variant string, n int) (result, err
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// Warm up: publish until every stream has had an event, so that every
+	// subscription is registered and every response head is out.
+	for deadline := time.Now().Add(30 * time.Second); r.warm.Load() < int64(res.Connected) && time.Now().Before(deadline); {
+		if err := publish(ctx, base, []byte("warm")); err != nil {
+			return res, fmt.Errorf("publish: %w", err)
+		}
+		for wait := time.Now().Add(2 * time.Second); r.warm.Load() < int64(res.Connected) && time.Now().Before(wait); {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	if w := r.warm.Load(); w < int64(res.Connected) {
+		fmt.Printf("  %s: %d of %d streams never received a warm-up event\n", variant, int64(res.Connected)-w, res.Connected)
+	}
 	if res.Idle, err = stats(ctx, base, true); err != nil {
 		return res, err
 	}
 
 	// Publish.
+	cpu0 := cpu()
 	if err := publishAll(ctx, cfg, base, r, res.Connected); err != nil {
 		return res, err
 	}
@@ -177,6 +203,9 @@ func runOne(ctx context.Context, cfg config, variant string, n int) (result, err
 		}
 	}
 	res.Delivered = r.received.Load()
+	if res.Delivered > 0 {
+		res.CPUPerEventUs = float64(cpu()-cpu0) / float64(time.Microsecond) / float64(res.Delivered)
+	}
 	if span := time.Duration(r.lastRecv.Load() - r.pubAt[0].Load()); span > 0 {
 		res.DeliveredPS = float64(res.Delivered) / span.Seconds()
 	}
@@ -184,14 +213,23 @@ func runOne(ctx context.Context, cfg config, variant string, n int) (result, err
 		return res, err
 	}
 
-	var lat []time.Duration
+	var (
+		lat     []time.Duration
+		failure error
+	)
 	for _, c := range clients {
 		if c.err == nil && c.alive.Load() && c.got.Load() == int64(res.Published) {
 			res.Held++
 		}
 		c.mu.Lock()
 		lat = append(lat, c.lat...)
+		if failure == nil {
+			failure = c.failure
+		}
 		c.mu.Unlock()
+	}
+	if failure != nil {
+		fmt.Printf("  %s: a stream failed: %v\n", variant, failure)
 	}
 	slices.Sort(lat)
 	res.P50ms, res.P99ms, res.MaxMs = ms(quantile(lat, 0.50)), ms(quantile(lat, 0.99)), ms(quantile(lat, 1))
@@ -284,18 +322,27 @@ func publish(ctx context.Context, base string, body []byte) error {
 // client is one SSE connection.
 type client struct {
 	conn  net.Conn
-	body  *bufio.Reader
+	warm  atomic.Bool  // has had a warm-up event
 	err   error        // why it could not open; set before reading starts
 	alive atomic.Bool  // reading, not ended
 	got   atomic.Int64 // events received
 
-	mu  sync.Mutex
-	lat []time.Duration
+	mu      sync.Mutex
+	lat     []time.Duration
+	failure error // why the stream failed, if it did
+}
+
+func (c *client) setFailure(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.failure = err
 }
 
 const eventsRequest = "GET /events HTTP/1.1\r\nHost: sseload\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n"
 
-// open connects and reads the response head, trying three times.
+// open connects and sends the request, trying three times. It does not
+// wait for the response: go-sse sends the response head with the first
+// event, and an EventSource waits for it too.
 func (c *client) open(ctx context.Context, addr string) {
 	for attempt := range 3 {
 		if attempt > 0 {
@@ -313,24 +360,11 @@ func (c *client) try(ctx context.Context, addr string) error {
 	if err != nil {
 		return err
 	}
-	_ = conn.SetDeadline(time.Now().Add(20 * time.Second))
 	if _, err := conn.Write([]byte(eventsRequest)); err != nil {
 		conn.Close()
 		return err
 	}
-	br := bufio.NewReaderSize(conn, 1024)
-	res, err := http.ReadResponse(br, nil)
-	if err != nil {
-		conn.Close()
-		return err
-	}
-	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
-		conn.Close()
-		return fmt.Errorf("GET /events: %s, Content-Type %q", res.Status, res.Header.Get("Content-Type"))
-	}
-	_ = conn.SetDeadline(time.Time{})
 	c.conn = conn
-	c.body = bufio.NewReaderSize(res.Body, 512)
 	c.alive.Store(true)
 	return nil
 }
@@ -341,15 +375,30 @@ func (c *client) try(ctx context.Context, addr string) error {
 // comments are skipped.
 func (c *client) read(r *run) {
 	defer c.alive.Store(false)
-	seq := -1
+	br := bufio.NewReaderSize(c.conn, 1024)
+	res, err := http.ReadResponse(br, nil)
+	if err != nil {
+		c.setFailure(err)
+		return
+	}
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		c.setFailure(fmt.Errorf("GET /events: %s, Content-Type %q", res.Status, res.Header.Get("Content-Type")))
+		return
+	}
+	body := bufio.NewReaderSize(res.Body, 512)
+	seq, warm := -1, false
 	for {
-		line, err := c.body.ReadSlice('\n')
+		line, err := body.ReadSlice('\n')
 		if err != nil {
 			return // the server ended the stream, or the run closed it
 		}
 		line = bytes.TrimRight(line, "\r\n")
 		switch {
 		case len(line) == 0:
+			if warm && !c.warm.Load() {
+				c.warm.Store(true)
+				r.warm.Add(1)
+			}
 			if seq >= 0 && seq < len(r.pubAt) {
 				now := r.since()
 				d := time.Duration(now - r.pubAt[seq].Load())
@@ -361,7 +410,7 @@ func (c *client) read(r *run) {
 				for last := r.lastRecv.Load(); now > last && !r.lastRecv.CompareAndSwap(last, now); last = r.lastRecv.Load() {
 				}
 			}
-			seq = -1
+			seq, warm = -1, false
 		case line[0] == ':':
 		default:
 			if data, ok := bytes.CutPrefix(line, []byte("data:")); ok {
@@ -369,6 +418,8 @@ func (c *client) read(r *run) {
 				num, _, _ := bytes.Cut(data, []byte(" "))
 				if n, err := strconv.Atoi(string(num)); err == nil {
 					seq = n
+				} else if string(num) == "warm" {
+					warm = true
 				}
 			}
 		}

@@ -74,9 +74,31 @@ func (c *ItemController) Update(_ echo.Context, in UpdateItem) (Item, error) {
 	return itemFrom(in), nil
 }
 
+// ItemRoutes is the same route declared with the builder instead of tags.
+type ItemRoutes struct{}
+
+// Routes declares the route.
+func (c *ItemRoutes) Routes(r *core.Routes) {
+	r.PUT("/items/:id", c.Update).Status(http.StatusCreated)
+}
+
+// Update is the godanet handler.
+func (c *ItemRoutes) Update(_ echo.Context, in UpdateItem) (Item, error) {
+	return itemFrom(in), nil
+}
+
 // Godanet returns the godanet variant's server.
 func Godanet() (http.Handler, error) {
-	app, err := core.New(&module.Module{Name: "items", Controllers: []any{&ItemController{}}},
+	return newGodanet(&ItemController{})
+}
+
+// GodanetBuilder returns the godanet variant with a builder route.
+func GodanetBuilder() (http.Handler, error) {
+	return newGodanet(&ItemRoutes{})
+}
+
+func newGodanet(controller any) (http.Handler, error) {
+	app, err := core.New(&module.Module{Name: "items", Controllers: []any{controller}},
 		core.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		return nil, err
@@ -159,6 +181,7 @@ func Variants() []Variant {
 	return []Variant{
 		{"echo", func() (http.Handler, error) { return Echo(), nil }},
 		{"godanet", Godanet},
+		{"godanet-builder", GodanetBuilder},
 		{"huma", func() (http.Handler, error) { return Huma(), nil }},
 	}
 }

@@ -123,10 +123,14 @@ func (s *Server) Serve(ln net.Listener) error {
 	return nil
 }
 
-// Close ends every stream and stops the server.
+// Close stops the server, closing every connection, then the variant's
+// own machinery (the app, the broadcaster, the provider). In the other
+// order go-sse answers its open streams with a 500 they can no longer
+// take.
 func (s *Server) Close() error {
+	err := s.http.Close()
 	s.close()
-	return s.http.Close()
+	return err
 }
 
 // wrap answers /stats and counts the streams of every variant the same
