@@ -87,6 +87,20 @@ func (c *ItemRoutes) Update(_ echo.Context, in UpdateItem) (Item, error) {
 	return itemFrom(in), nil
 }
 
+// ItemTyped is the builder route with core.Typed: the handler is called as
+// Go code, without reflection.
+type ItemTyped struct{}
+
+// Routes declares the route.
+func (c *ItemTyped) Routes(r *core.Routes) {
+	r.PUT("/items/:id", core.Typed(c.Update)).Status(http.StatusCreated)
+}
+
+// Update is the godanet handler.
+func (c *ItemTyped) Update(_ echo.Context, in UpdateItem) (Item, error) {
+	return itemFrom(in), nil
+}
+
 // Godanet returns the godanet variant's server.
 func Godanet() (http.Handler, error) {
 	return newGodanet(&ItemController{})
@@ -95,6 +109,11 @@ func Godanet() (http.Handler, error) {
 // GodanetBuilder returns the godanet variant with a builder route.
 func GodanetBuilder() (http.Handler, error) {
 	return newGodanet(&ItemRoutes{})
+}
+
+// GodanetTyped returns the godanet variant with a core.Typed builder route.
+func GodanetTyped() (http.Handler, error) {
+	return newGodanet(&ItemTyped{})
 }
 
 func newGodanet(controller any) (http.Handler, error) {
@@ -182,6 +201,7 @@ func Variants() []Variant {
 		{"echo", func() (http.Handler, error) { return Echo(), nil }},
 		{"godanet", Godanet},
 		{"godanet-builder", GodanetBuilder},
+		{"godanet-typed", GodanetTyped},
 		{"huma", func() (http.Handler, error) { return Huma(), nil }},
 	}
 }
