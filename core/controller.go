@@ -178,6 +178,9 @@ func (ci *controllerInfo) readRefs(tag reflect.StructTag, rt *Route, guards *[]G
 		case func(echo.Context) (bool, error):
 			*guards = append(*guards, GuardFunc(g))
 		default:
+			if reflect.PointerTo(v.Type()).Implements(reflect.TypeFor[Guard]()) {
+				return ci.errorf(rt, "guard reference %q: %s is a %v, whose CanActivate has a pointer receiver; make the field a *%v", name, what, v.Type(), v.Type())
+			}
 			return ci.errorf(rt, "guard reference %q is not a guard: %s is a %v, which has no method CanActivate(echo.Context) (bool, error)", name, what, v.Type())
 		}
 	}

@@ -56,6 +56,15 @@ func (h *thingHandlers) Create(_ echo.Context, in CreateThing) (Thing, error) {
 
 func handlers(s *ThingStore) thingHandlers { return thingHandlers{Store: s} }
 
+// GuardByValueController holds its guard by value, though CanActivate has a
+// pointer receiver.
+type GuardByValueController struct {
+	core.Controller `path:"/things" guards:"Key"`
+	thingHandlers
+	Key APIKeyGuard
+	_   core.GET `path:"/" handler:"List"`
+}
+
 // SSENotAChannelController marks a route SSE whose handler returns JSON.
 type SSENotAChannelController struct {
 	core.Controller `path:"/things"`
@@ -461,6 +470,11 @@ func TestNewStartupErrors(t *testing.T) {
 			root: thingsModule(&ChannelNotSSEController{}),
 			want: []string{"controller *core_test.ChannelNotSSEController", "route GET /things/events",
 				"returns a channel of sse.Message, but the route is not an SSE route", "declare it with core.SSE or r.SSE"},
+		},
+		{
+			name: "guard held by value with a pointer-receiver CanActivate",
+			root: thingsModule(&GuardByValueController{}),
+			want: []string{"controller *core_test.GuardByValueController", `guard reference "Key"`, "pointer receiver", "make the field a *core_test.APIKeyGuard"},
 		},
 		{
 			name: "nil guard from the builder",
