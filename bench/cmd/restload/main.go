@@ -26,7 +26,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"os/signal"
 	"runtime"
 	"slices"
@@ -186,38 +185,11 @@ func serveVariant(name, addr string) error {
 }
 
 func startServer(ctx context.Context, name string, procs int) (string, int, func(), error) {
-	exe, err := os.Executable()
+	child, err := proc.StartChild(ctx, procs, 5*time.Second, "-serve", name)
 	if err != nil {
 		return "", 0, nil, err
 	}
-	cmd := exec.CommandContext(ctx, exe, "-serve", name)
-	cmd.Stderr = os.Stderr
-	cmd.Env = os.Environ()
-	if procs > 0 {
-		cmd.Env = append(cmd.Env, "GOMAXPROCS="+strconv.Itoa(procs))
-	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = 5 * time.Second
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return "", 0, nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return "", 0, nil, err
-	}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening ")
-	if err != nil || !ok {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		return "", 0, nil, fmt.Errorf("the server did not say where it listens (%q): %v", line, err)
-	}
-	go func() { _, _ = io.Copy(io.Discard, out) }()
-	return addr, cmd.Process.Pid, func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-	}, nil
+	return child.Addr, child.PID, func() { _ = child.Stop() }, nil
 }
 
 func runOne(ctx context.Context, name string, conns int, warmup, duration time.Duration, procs int) (result, error) {

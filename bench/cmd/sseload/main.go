@@ -24,18 +24,15 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"os/signal"
 	"runtime"
 	"slices"
@@ -44,6 +41,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/godanet/godanet/bench/internal/proc"
 	"github.com/godanet/godanet/bench/internal/sseserver"
 )
 
@@ -195,49 +193,15 @@ func serveVariant(variant, addr string, pprof bool) error {
 // startServer starts the child process serving variant and returns its
 // base URL and a function that stops it.
 func startServer(ctx context.Context, cfg config, variant string) (string, int, func() error, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return "", 0, nil, err
-	}
 	args := []string{"-serve", variant}
 	if cfg.pprof {
 		args = append(args, "-pprof")
 	}
-	cmd := exec.CommandContext(ctx, exe, args...)
-	cmd.Stderr = os.Stderr
-	cmd.Env = os.Environ()
-	if cfg.procs > 0 {
-		cmd.Env = append(cmd.Env, "GOMAXPROCS="+strconv.Itoa(cfg.procs))
-	}
-	// The child dies with this process, however this process ends.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = 10 * time.Second
-	out, err := cmd.StdoutPipe()
+	child, err := proc.StartChild(ctx, cfg.procs, 10*time.Second, args...)
 	if err != nil {
 		return "", 0, nil, err
 	}
-	if err := cmd.Start(); err != nil {
-		return "", 0, nil, err
-	}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening ")
-	if err != nil || !ok {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		return "", 0, nil, fmt.Errorf("the server did not say where it listens (%q): %v", line, err)
-	}
-	go func() { _, _ = io.Copy(io.Discard, out) }()
-	stop := func() error {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		err := cmd.Wait()
-		var exit *exec.ExitError
-		if errors.As(err, &exit) && !exit.Exited() {
-			return nil // ended by the signal
-		}
-		return err
-	}
-	return "http://" + addr, cmd.Process.Pid, stop, nil
+	return "http://" + child.Addr, child.PID, child.Stop, nil
 }
 
 // stats reads the server's figures; gc collects first.

@@ -1,14 +1,21 @@
-// Package proc reads a process's CPU time from /proc, so that the load
-// commands can report the server's CPU per request or per event: a figure
-// that, unlike requests per second, other work on a shared machine barely
-// moves.
+// Package proc runs the load commands' servers as child processes and reads
+// a process's CPU time from /proc, so that the commands can report the
+// server's CPU per request or per event: a figure that, unlike requests per
+// second, other work on a shared machine barely moves.
 package proc
 
 import (
+	"bufio"
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"strconv"
+	"strings"
+	"syscall"
 	"time"
 )
 
@@ -38,4 +45,61 @@ func CPU(pid int) (time.Duration, error) {
 		return 0, fmt.Errorf("proc: cannot parse /proc/%d/stat", pid)
 	}
 	return time.Duration(utime+stime) * clockTick, nil
+}
+
+// Child is a server running in a child process of this binary.
+type Child struct {
+	// Addr is the address the child said it listens on.
+	Addr string
+	// PID is the child's process id, for CPU.
+	PID int
+	cmd *exec.Cmd
+}
+
+// StartChild runs this binary again with args and GOMAXPROCS=procs (when
+// positive), and waits for the child to print "listening ADDR" on its
+// standard output. The child dies with this process, however this process
+// ends; cancelling ctx sends it SIGTERM, and it has waitDelay to go.
+func StartChild(ctx context.Context, procs int, waitDelay time.Duration, args ...string) (*Child, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, exe, args...)
+	cmd.Stderr = os.Stderr
+	cmd.Env = os.Environ()
+	if procs > 0 {
+		cmd.Env = append(cmd.Env, "GOMAXPROCS="+strconv.Itoa(procs))
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = waitDelay
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening ")
+	if err != nil || !ok {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return nil, fmt.Errorf("the server did not say where it listens (%q): %v", line, err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+	return &Child{Addr: addr, PID: cmd.Process.Pid, cmd: cmd}, nil
+}
+
+// Stop sends the child SIGTERM and waits for it; being ended by the signal
+// is not an error.
+func (c *Child) Stop() error {
+	_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	err := c.cmd.Wait()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && !exit.Exited() {
+		return nil
+	}
+	return err
 }
