@@ -140,10 +140,23 @@ func isClientGone(err error) bool {
 }
 
 func requestID(c echo.Context) string {
-	if id := c.Response().Header().Get(echo.HeaderXRequestID); id != "" {
+	return requestIDOf(c.Response().Header(), c.Request())
+}
+
+// requestIDOf is the id the RequestID middleware put on the response, or
+// the one the client sent.
+func requestIDOf(response http.Header, r *http.Request) string {
+	if id := response.Get(echo.HeaderXRequestID); id != "" {
 		return id
 	}
-	return c.Request().Header.Get(echo.HeaderXRequestID)
+	return r.Header.Get(echo.HeaderXRequestID)
+}
+
+// logPanic logs a recovered panic with its request, any further attributes,
+// and the stack.
+func (a *App) logPanic(v any, r *http.Request, requestID string, attrs ...any) {
+	a.logger.Error("godanet: panic in handler", append([]any{"panic", fmt.Sprint(v), "method", r.Method, "path", r.URL.Path,
+		"request_id", requestID}, append(attrs, "stack", string(debug.Stack()))...)...)
 }
 
 // recoverRoute turns a panic in a route (guards, binding, handler) into an
@@ -166,7 +179,7 @@ func (a *App) recovered(c echo.Context, err *error) {
 	if v == http.ErrAbortHandler {
 		panic(v)
 	}
-	a.logger.Error("godanet: panic in handler", "panic", fmt.Sprint(v), "method", c.Request().Method, "path", c.Request().URL.Path, "request_id", requestID(c), "committed", c.Response().Committed, "stack", string(debug.Stack()))
+	a.logPanic(v, c.Request(), requestID(c), "committed", c.Response().Committed)
 	if c.Response().Committed {
 		panic(http.ErrAbortHandler)
 	}
@@ -192,11 +205,7 @@ func (a *App) recoverPanic(w http.ResponseWriter, r *http.Request) {
 	if v == http.ErrAbortHandler {
 		panic(v)
 	}
-	id := w.Header().Get(echo.HeaderXRequestID)
-	if id == "" {
-		id = r.Header.Get(echo.HeaderXRequestID)
-	}
-	a.logger.Error("godanet: panic in handler", "panic", fmt.Sprint(v), "method", r.Method, "path", r.URL.Path, "request_id", id, "stack", string(debug.Stack()))
+	a.logPanic(v, r, requestIDOf(w.Header(), r))
 	body, _ := json.Marshal(NewProblem(http.StatusInternalServerError, ""))
 	w.Header().Set(echo.HeaderContentType, "application/problem+json")
 	w.WriteHeader(http.StatusInternalServerError)

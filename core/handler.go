@@ -69,6 +69,7 @@ func newHandlerPlan(fn reflect.Value, stream bool) (*handlerPlan, error) {
 	}
 	if h.input == nil && h.result == nil {
 		h.plain = fn.Interface().(func(echo.Context) error)
+		return h, nil // called directly: no argument frame
 	}
 	fields := []reflect.StructField{{Name: "C", Type: contextType}}
 	if h.input != nil {

@@ -166,22 +166,7 @@ func serveVariant(name, addr string) error {
 	if h == nil {
 		return fmt.Errorf("unknown variant %q", name)
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("listening %s\n", ln.Addr())
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	errs := make(chan error, 1)
-	go func() { errs <- srv.Serve(ln) }()
-	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
-	select {
-	case err := <-errs:
-		return err
-	case <-signals:
-		return srv.Close()
-	}
+	return proc.ServeChild(&http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}, addr)
 }
 
 func startServer(ctx context.Context, name string, procs int) (string, int, func(), error) {

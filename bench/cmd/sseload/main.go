@@ -30,7 +30,6 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -173,21 +172,7 @@ func serveVariant(variant, addr string, pprof bool) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("listening %s\n", ln.Addr())
-	errs := make(chan error, 1)
-	go func() { errs <- srv.Serve(ln) }()
-	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
-	select {
-	case err := <-errs:
-		return err
-	case <-signals:
-		return srv.Close()
-	}
+	return proc.ServeChild(srv, addr)
 }
 
 // startServer starts the child process serving variant and returns its

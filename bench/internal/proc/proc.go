@@ -11,8 +11,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
@@ -102,4 +105,33 @@ func (c *Child) Stop() error {
 		return nil
 	}
 	return err
+}
+
+// Server is what ServeChild serves: an *http.Server, or a wrapper of one.
+type Server interface {
+	Serve(net.Listener) error
+	Close() error
+}
+
+var _ Server = (*http.Server)(nil)
+
+// ServeChild is the child's side of StartChild: it listens on addr, prints
+// "listening ADDR" on standard output, and serves srv until SIGTERM or
+// SIGINT.
+func ServeChild(srv Server, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("listening %s\n", ln.Addr())
+	errs := make(chan error, 1)
+	go func() { errs <- srv.Serve(ln) }()
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	select {
+	case err := <-errs:
+		return err
+	case <-signals:
+		return srv.Close()
+	}
 }
