@@ -15,7 +15,8 @@ var ErrClosed = errors.New("sse: the hub is closed")
 type Broker interface {
 	// Publish retains m in the topic's history and delivers it to the
 	// topic's subscribers, in publish order. When m.ID is empty it assigns
-	// the next ID of the topic. It rejects, with the error AppendMessage
+	// the next ID of the topic. A comment (see Comment) is delivered to
+	// the live subscribers only: it takes no ID and is not retained. It rejects, with the error AppendMessage
 	// gives, a message that cannot be written. It returns the message as
 	// delivered.
 	Publish(topic string, m Message) (Message, error)
@@ -27,6 +28,11 @@ type Broker interface {
 	// closed when ctx ends, when the subscriber falls behind, or when the
 	// broker is closed.
 	Subscribe(ctx context.Context, topic, lastEventID string) (<-chan Message, error)
+	// DropTopic ends the topic's subscriptions (their channels are
+	// closed) and forgets its history, as for a resource that was
+	// deleted. A later Publish or Subscribe starts the topic afresh, with
+	// IDs of a new life.
+	DropTopic(topic string) error
 	// Close ends every subscription; later calls fail with ErrClosed.
 	Close() error
 }

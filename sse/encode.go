@@ -30,11 +30,11 @@ func AppendMessage(dst []byte, m Message) ([]byte, error) {
 		return dst, err
 	}
 	start := len(dst)
+	if m.isComment() {
+		return append(appendLines(dst, ": ", m.Comment), '\n'), nil
+	}
 	if m.Comment != "" {
 		dst = appendLines(dst, ": ", m.Comment)
-		if m.isComment() {
-			return append(dst, '\n'), nil
-		}
 	}
 	if m.ID != "" {
 		dst = appendField(dst, "id: ", m.ID)

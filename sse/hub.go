@@ -3,6 +3,7 @@ package sse
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // Hub fans messages out to subscribers by topic, with history for replay.
@@ -24,9 +25,10 @@ type HubOption interface {
 }
 
 type hubConfig struct {
-	history int
-	buffer  int
-	broker  Broker
+	history   int
+	buffer    int
+	topicIdle time.Duration
+	broker    Broker
 }
 
 type hubOption struct {
@@ -48,27 +50,39 @@ func Buffer(n int) HubOption {
 	return hubOption{fmt.Sprintf("Buffer(%d)", n), func(c *hubConfig) { c.buffer = n }}
 }
 
+// TopicIdle sets how long a topic that has no subscriber and no publish
+// keeps its history (default 10 minutes; 0 or less keeps it for good).
+// Then the topic is forgotten, history and all, so that per-resource
+// topics ("todo/42") do not pile up. A client that reconnects later with
+// an ID of that topic gets everything retained since, which is nothing
+// it could have missed: there was no publish.
+func TopicIdle(d time.Duration) HubOption {
+	return hubOption{fmt.Sprintf("TopicIdle(%v)", d), func(c *hubConfig) { c.topicIdle = d }}
+}
+
 // WithBroker makes the Hub deliver through b instead of the in-memory
-// broker; History and Buffer are then b's business.
+// broker; History, Buffer and TopicIdle are then b's business.
 func WithBroker(b Broker) HubOption {
 	return hubOption{"WithBroker", func(c *hubConfig) { c.broker = b }}
 }
 
-// NewHub returns a Hub. With no options it keeps 1000 messages per topic
-// and lets a subscriber fall 16 messages behind.
+// NewHub returns a Hub. With no options it keeps 1000 messages per topic,
+// lets a subscriber fall 16 messages behind, and forgets a topic after 10
+// minutes with no subscriber and no publish.
 func NewHub(options ...HubOption) *Hub {
-	cfg := hubConfig{history: 1000, buffer: 16}
+	cfg := hubConfig{history: 1000, buffer: 16, topicIdle: 10 * time.Minute}
 	for _, o := range options {
 		o.apply(&cfg)
 	}
 	if cfg.broker == nil {
-		cfg.broker = NewMemoryBroker(cfg.history, cfg.buffer)
+		cfg.broker = NewMemoryBroker(cfg.history, cfg.buffer, cfg.topicIdle)
 	}
 	return &Hub{broker: cfg.broker}
 }
 
 // Publish sends m to every subscriber of topic and keeps it for replay.
-// An empty ID is assigned the topic's next one. A message that cannot be
+// An empty ID is assigned the topic's next one. A comment (see Comment)
+// goes to the live subscribers only, with no ID, and is not kept. A message that cannot be
 // written (see Message.Validate) is rejected here, so no subscriber sees
 // it; the in-memory broker encodes it once for all subscribers.
 func (h *Hub) Publish(topic string, m Message) (Message, error) {
@@ -86,6 +100,12 @@ func (h *Hub) Publish(topic string, m Message) (Message, error) {
 func (h *Hub) Subscribe(ctx context.Context, topic, lastEventID string) (<-chan Message, error) {
 	return h.broker.Subscribe(ctx, topic, lastEventID)
 }
+
+// DropTopic ends every subscription to topic, whose streams end cleanly,
+// and forgets its history: call it when the resource a topic follows is
+// deleted. A client that reconnects is then answered by the route (a 404
+// for a deleted resource), not by the Hub.
+func (h *Hub) DropTopic(topic string) error { return h.broker.DropTopic(topic) }
 
 // Close ends every subscription. A godanet app does not close its Hub on
 // shutdown (it ends its own streams): a Hub may outlive an app, and be

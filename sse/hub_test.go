@@ -50,6 +50,29 @@ func pending(ch <-chan sse.Message) (ids []string, closed bool) {
 	}
 }
 
+// replayed reads n messages from ch, as a replay longer than the
+// subscriber's buffer arrives while it is read, failing after waitFor;
+// then it checks that nothing more is pending.
+func replayed(t *testing.T, ch <-chan sse.Message, n int) (ids []string) {
+	t.Helper()
+	deadline := time.After(waitFor)
+	for len(ids) < n {
+		select {
+		case m, ok := <-ch:
+			if !ok {
+				t.Fatalf("the channel closed after %q, want %d messages", ids, n)
+			}
+			ids = append(ids, m.ID)
+		case <-deadline:
+			t.Fatalf("got %q, want %d messages", ids, n)
+		}
+	}
+	if more, _ := pending(ch); len(more) > 0 {
+		t.Errorf("after %q, more messages: %q", ids, more)
+	}
+	return ids
+}
+
 // waitClosed drains ch until it is closed, failing after waitFor.
 func waitClosed(t *testing.T, ch <-chan sse.Message) (ids []string) {
 	t.Helper()
@@ -240,7 +263,7 @@ func TestHubReplayAfterRestart(t *testing.T) {
 			for i := 1; i <= published; i++ {
 				want = append(want, publish(t, after, "t", sse.Message{Data: i}).ID)
 			}
-			replay, _ := pending(mustSubscribe(t, after, "t", last))
+			replay := replayed(t, mustSubscribe(t, after, "t", last), len(want))
 			if !slices.Equal(replay, want) {
 				t.Errorf("Last-Event-ID %q from before the restart replayed %q, want all of %q", last, replay, want)
 			}
@@ -279,7 +302,7 @@ func TestHubDropsStalledSubscriber(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if replay, _ := pending(again); !slices.Equal(replay, sent[buffer:]) {
+	if replay := replayed(t, again, len(sent[buffer:])); !slices.Equal(replay, sent[buffer:]) {
 		t.Errorf("reconnect replayed %q, want %q", replay, sent[buffer:])
 	}
 }

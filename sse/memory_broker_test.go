@@ -52,7 +52,7 @@ func TestMemoryBrokerForgetsIdleTopics(t *testing.T) {
 		maxWhileSubscribed = 16 << 20
 		maxAfter           = 1 << 20
 	)
-	b := NewMemoryBroker(history, 16)
+	b := NewMemoryBroker(history, 16, 0)
 	defer b.Close()
 	base := heapInUse()
 
@@ -84,7 +84,7 @@ func TestMemoryBrokerForgetsIdleTopics(t *testing.T) {
 
 	// A publish to a topic nobody follows and that keeps no history
 	// leaves nothing either; one that keeps history stays.
-	noHistory := NewMemoryBroker(0, 16)
+	noHistory := NewMemoryBroker(0, 16, 0)
 	defer noHistory.Close()
 	for i := range topics {
 		if _, err := noHistory.Publish(fmt.Sprintf("topic-%d", i), Message{Data: "x"}); err != nil {
@@ -107,7 +107,7 @@ func TestMemoryBrokerForgetsIdleTopics(t *testing.T) {
 func TestMemoryBrokerHistoryGrows(t *testing.T) {
 	for _, history := range []int{1, 3, 8, 9, 100} {
 		t.Run(fmt.Sprint(history), func(t *testing.T) {
-			b := NewMemoryBroker(history, 1)
+			b := NewMemoryBroker(history, 1, 0)
 			defer b.Close()
 			var ids []string
 			for i := 1; i <= 3*history+2; i++ {
@@ -122,6 +122,9 @@ func TestMemoryBrokerHistoryGrows(t *testing.T) {
 				tp.mu.Lock()
 				length, capacity := len(tp.ring), cap(tp.ring)
 				tp.mu.Unlock()
+				if i == 1 && capacity != 1 {
+					t.Fatalf("the first message reserved room for %d", capacity)
+				}
 				if length > history || capacity > history {
 					t.Fatalf("after %d messages the ring has length %d, capacity %d; bound %d", i, length, capacity, history)
 				}
@@ -129,11 +132,16 @@ func TestMemoryBrokerHistoryGrows(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				var got []string
-				for range len(ch) {
-					got = append(got, (<-ch).ID)
-				}
 				want := ids[max(len(ids)-history, 0):]
+				var got []string
+				for range want {
+					select {
+					case m := <-ch:
+						got = append(got, m.ID)
+					case <-time.After(5 * time.Second):
+						t.Fatalf("after %d messages the replay stopped at %q, want %q", i, got, want)
+					}
+				}
 				if fmt.Sprint(got) != fmt.Sprint(want) {
 					t.Fatalf("after %d messages the history is %q, want %q", i, got, want)
 				}
@@ -147,7 +155,7 @@ func TestMemoryBrokerHistoryGrows(t *testing.T) {
 // that orphan, which no Publish reaches any more, but the topic Publish
 // uses.
 func TestMemoryBrokerForgottenAfterLookup(t *testing.T) {
-	b := NewMemoryBroker(0, 1)
+	b := NewMemoryBroker(0, 1, 0)
 	defer b.Close()
 	ctx, leave := context.WithCancel(t.Context())
 	if _, err := b.Subscribe(ctx, "t", ""); err != nil {
@@ -186,7 +194,7 @@ func TestMemoryBrokerForgetRacesLookup(t *testing.T) {
 		workers = 4
 		rounds  = 300
 	)
-	b := NewMemoryBroker(0, workers*rounds)
+	b := NewMemoryBroker(0, workers*rounds, 0)
 	defer b.Close()
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -240,7 +248,7 @@ func receiveData(ch <-chan Message, want string) error {
 // was forgotten numbers its messages under another epoch, so that an id of
 // its former life never matches one of the new.
 func TestMemoryBrokerNewLifeNewEpoch(t *testing.T) {
-	b := NewMemoryBroker(0, 1)
+	b := NewMemoryBroker(0, 1, 0)
 	defer b.Close()
 	first, err := b.Publish("t", Message{Data: "x"})
 	if err != nil {
@@ -253,5 +261,109 @@ func TestMemoryBrokerNewLifeNewEpoch(t *testing.T) {
 	}
 	if first.ID == second.ID {
 		t.Errorf("two lives of a topic both assigned id %q", first.ID)
+	}
+}
+
+// TestMemoryBrokerForgetsIdleHistory publishes once to many per-resource
+// topics, as "/todos/:id/events" does: once idle for the topic idle time,
+// they are gone, history and all, and the heap is back where it started.
+func TestMemoryBrokerForgetsIdleHistory(t *testing.T) {
+	const topics = 20000
+	b := NewMemoryBroker(1000, 16, time.Second)
+	defer b.Close()
+	base := heapInUse()
+	for i := range topics {
+		if _, err := b.Publish(fmt.Sprintf("todo/%d", i), Message{Event: "updated", Data: `{"id":1,"title":"x"}`}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	full := heapInUse()
+	if n := b.topicCount(); n != topics {
+		t.Fatalf("%d topics held right after publishing, want %d", n, topics)
+	}
+	waitForgotten(t, b)
+	after := heapInUse()
+	t.Logf("heap: %d B before, %d B with %d topics (%d B each), %d B once idle", base, full, topics, (full-base)/topics, after)
+	if after > base+base/10 {
+		t.Errorf("heap %d B once the topics were idle, want within 10%% of %d B", after, base)
+	}
+}
+
+// TestMemoryBrokerTopicStaysWhileUsed: a subscriber, or a publish within
+// the idle time, keeps a topic and its history.
+func TestMemoryBrokerTopicStaysWhileUsed(t *testing.T) {
+	const idle = 30 * time.Millisecond
+	b := NewMemoryBroker(10, 16, idle)
+	defer b.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	sub, err := b.Subscribe(ctx, "t", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := b.Publish("t", Message{Data: "kept"})
+	<-sub
+	// Several idle times pass with the subscriber there.
+	for deadline := time.Now().Add(4 * idle); time.Now().Before(deadline); {
+		runtime.Gosched()
+	}
+	if b.topicCount() != 1 {
+		t.Fatal("a topic with a subscriber was forgotten")
+	}
+	cancel()
+	replay, err := b.Subscribe(t.Context(), "t", "0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := <-replay; got.ID != m.ID {
+		t.Errorf("replayed %q, want %q", got.ID, m.ID)
+	}
+}
+
+// TestMemoryBrokerReplayDoesNotCopy connects many subscribers with an ID
+// the topic never issued to a topic whose history is full: each is owed
+// the whole history, and must not hold a copy of it.
+func TestMemoryBrokerReplayDoesNotCopy(t *testing.T) {
+	const (
+		history     = 1000
+		subscribers = 500
+		// A copy would be history messages of 80 B (plus their slots in
+		// a channel) per subscriber: 80 kB or more. A place in the
+		// history is a goroutine and a channel of 16: under 12 kB.
+		maxPerSubscriber = 24 << 10
+	)
+	b := NewMemoryBroker(history, 16, 0)
+	defer b.Close()
+	for i := range history {
+		if _, err := b.Publish("t", Message{Data: i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := heapInUse()
+	var stacks0 runtime.MemStats
+	runtime.ReadMemStats(&stacks0)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	subs := make([]<-chan Message, subscribers)
+	for i := range subs {
+		var err error
+		if subs[i], err = b.Subscribe(ctx, "t", "x-1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	grown := heapInUse() - base
+	var stacks runtime.MemStats
+	runtime.ReadMemStats(&stacks)
+	grown += int64(stacks.StackInuse) - int64(stacks0.StackInuse)
+	t.Logf("%d B per subscriber owed %d messages", grown/subscribers, history)
+	if grown/subscribers > maxPerSubscriber {
+		t.Errorf("%d B per subscriber, want at most %d: the replay is copied", grown/subscribers, maxPerSubscriber)
+	}
+	// Each still gets the whole history, in order.
+	for _, i := range []int{0, subscribers - 1} {
+		for want := 0; want < history; want++ {
+			if m := <-subs[i]; m.Data != want {
+				t.Fatalf("subscriber %d: message %v, want %d", i, m.Data, want)
+			}
+		}
 	}
 }

@@ -28,8 +28,13 @@ type Message struct {
 	// that a Retry under a millisecond is sent as 1: the wire has no
 	// smaller unit, and 0 would make the client reconnect at once.
 	Retry time.Duration
-	// Comment is sent as ": comment" lines before the fields.
+	// Comment is sent as ": comment" lines before the fields. A message
+	// with a Comment and no other field is only a comment (see Comment).
 	Comment string
+
+	// commentOnly marks a message made by Comment, so that Comment("")
+	// is an empty comment rather than an event with empty data.
+	commentOnly bool
 
 	// wire caches the encoding of a message that many subscribers receive
 	// (the Hub sets it), so it is encoded once per publish. It is used only
@@ -60,7 +65,7 @@ func (m *Message) encoded() []byte {
 // subscribers anyway, goes unnoticed.
 func (e *encoded) fits(m *Message) bool {
 	f := &e.from
-	return m.ID == f.ID && m.Event == f.Event && m.Retry == f.Retry && m.Comment == f.Comment && sameData(m.Data, f.Data)
+	return m.ID == f.ID && m.Event == f.Event && m.Retry == f.Retry && m.Comment == f.Comment && m.commentOnly == f.commentOnly && sameData(m.Data, f.Data)
 }
 
 // sameData compares two interface values by identity: their type words
@@ -84,8 +89,11 @@ func hasLineBreak(s string, nul bool) bool {
 	return false
 }
 
-// Comment returns a message that is only a comment.
-func Comment(text string) Message { return Message{Comment: text} }
+// Comment returns a message that is only a comment: ": text" lines that
+// clients ignore and proxies see as traffic, never an event, even when
+// text is empty (a lone ": " line). Published through a Hub, a comment
+// reaches the live subscribers and takes no ID and no place in history.
+func Comment(text string) Message { return Message{Comment: text, commentOnly: true} }
 
 // Errors that say why a message cannot be written. The stream goes on
 // without it.
@@ -104,7 +112,7 @@ var (
 
 // isComment reports whether the message is only a comment.
 func (m *Message) isComment() bool {
-	return m.Comment != "" && m.ID == "" && m.Event == "" && m.Data == nil && m.Retry == 0
+	return (m.Comment != "" || m.commentOnly) && m.ID == "" && m.Event == "" && m.Data == nil && m.Retry == 0
 }
 
 // Validate reports whether the message can be written, so that producers

@@ -36,6 +36,9 @@ func Serve(c echo.Context, events <-chan Message, options ...Option) error {
 // rather than holding the stream. When r.Context() ends, a write blocked on
 // a stalled client is cut at once, without waiting for its deadline.
 //
+// A HEAD request gets the same status and headers, and no stream: the
+// channel is not read.
+//
 // It returns when the stream ends:
 //   - nil, when the channel is closed while r.Context() is live;
 //   - r.Context()'s error, when that context ends between writes (the
@@ -71,6 +74,11 @@ func ServeHTTP(w http.ResponseWriter, r *http.Request, events <-chan Message, op
 	h.Del("Content-Length")
 	if r.ProtoMajor == 1 {
 		h.Set("Connection", "keep-alive")
+	}
+	if r.Method == http.MethodHead {
+		// The stream's headers, and no stream.
+		w.WriteHeader(http.StatusOK)
+		return nil
 	}
 	if s.cfg.writeTimeout == 0 {
 		// No deadline at all, the server's WriteTimeout included.
@@ -269,47 +277,4 @@ func canFlush(w http.ResponseWriter) bool {
 // Last-Event-ID header an EventSource sends when it reconnects.
 func LastEventID(c echo.Context) string {
 	return c.Request().Header.Get("Last-Event-ID")
-}
-
-// Stream runs produce in a goroutine and returns the channel it emits to,
-// closed when produce returns. emit hands one message to the stream and
-// reports whether it did: once ctx is done it always reports false, and
-// the message is not sent; produce should then return. Pass the
-// request's context, so that the goroutine ends with the stream:
-//
-//	func (c *Clock) Ticks(ctx echo.Context) (<-chan sse.Message, error) {
-//		return sse.Stream(ctx.Request().Context(), func(ctx context.Context, emit func(sse.Message) bool) {
-//			t := time.NewTicker(time.Second)
-//			defer t.Stop()
-//			for {
-//				select {
-//				case <-ctx.Done():
-//					return
-//				case now := <-t.C:
-//					if !emit(sse.Message{Data: now.Format(time.RFC3339)}) {
-//						return
-//					}
-//				}
-//			}
-//		}), nil
-//	}
-func Stream(ctx context.Context, produce func(ctx context.Context, emit func(Message) bool)) <-chan Message {
-	events := make(chan Message)
-	go func() {
-		defer close(events)
-		produce(ctx, func(m Message) bool {
-			// Checked first: a select with both cases ready picks one
-			// at random, and would send after ctx is done.
-			if ctx.Err() != nil {
-				return false
-			}
-			select {
-			case events <- m:
-				return true
-			case <-ctx.Done():
-				return false
-			}
-		})
-	}()
-	return events
 }

@@ -1,0 +1,68 @@
+package sse
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"runtime/debug"
+)
+
+// ErrSlowSubscriber is the cause with which a Hub cancels the context of
+// a stream whose subscription it dropped for falling too far behind
+// (see StreamContext).
+var ErrSlowSubscriber = errors.New("sse: the subscriber fell too far behind and was dropped")
+
+// streamScopeKey is the context key of a stream's scope.
+type streamScopeKey struct{}
+
+// streamScope is what StreamContext puts in a stream's context: how to end
+// the stream, and where a producer's panic goes.
+type streamScope struct {
+	cancel  context.CancelCauseFunc
+	onPanic func(v any, stack []byte)
+}
+
+// StreamContext returns the context of one event stream, derived from
+// parent, and the function that cancels it; call it when the stream ends.
+// Pass the context to Hub.Subscribe and Stream, and serve the stream with
+// a request carrying it (r.WithContext(ctx)). godanet's SSE routes do all
+// of this for their handlers. Under it:
+//
+//   - a Hub that drops the subscription for falling behind cancels ctx
+//     with the cause ErrSlowSubscriber, so ServeHTTP cuts a write blocked
+//     on the stalled client at once, instead of at its WriteTimeout, and
+//     the connection's buffers are freed;
+//   - a Stream producer that panics is recovered, its stream ends (its
+//     channel is closed), and onPanic is called with the value and the
+//     stack. A nil onPanic logs them with slog.Default.
+//
+// Without StreamContext, Hub and Stream still work: a dropped subscriber
+// is noticed at the next write deadline, and a producer's panic is logged
+// with slog.Default.
+func StreamContext(parent context.Context, onPanic func(v any, stack []byte)) (context.Context, context.CancelCauseFunc) {
+	ctx, cancel := context.WithCancelCause(parent)
+	return context.WithValue(ctx, streamScopeKey{}, &streamScope{cancel: cancel, onPanic: onPanic}), cancel
+}
+
+// scopeOf is the scope StreamContext put in ctx, or nil.
+func scopeOf(ctx context.Context) *streamScope {
+	s, _ := ctx.Value(streamScopeKey{}).(*streamScope)
+	return s
+}
+
+// cancelStream ends the stream that ctx belongs to, if it has a scope.
+func cancelStream(ctx context.Context, cause error) {
+	if s := scopeOf(ctx); s != nil {
+		s.cancel(cause)
+	}
+}
+
+// reportPanic hands a recovered panic to the stream's onPanic, or logs it.
+func reportPanic(ctx context.Context, v any) {
+	stack := debug.Stack()
+	if s := scopeOf(ctx); s != nil && s.onPanic != nil {
+		s.onPanic(v, stack)
+		return
+	}
+	slog.Default().Error("sse: panic in a Stream producer; the stream was ended", "panic", v, "stack", string(stack))
+}
