@@ -25,6 +25,7 @@ type App struct {
 	validator *validator.Validate
 	routes    []RouteInfo
 	streams   streams
+	unused    unusedConns       // connections that have not sent a request
 	hooks     []module.Instance // instances with hooks, in construction order
 
 	mu        sync.Mutex
@@ -66,6 +67,7 @@ func New(root *module.Module, options ...Option) (*App, error) {
 	if a.cfg.shutdownTimeout <= 0 {
 		a.cfg.shutdownTimeout = 10 * time.Second
 	}
+	a.cfg.limits = a.cfg.limits.withDefaults()
 	a.streams = newStreams()
 	a.validator = newValidator()
 	for _, configure := range a.cfg.validations {
@@ -100,6 +102,7 @@ func New(root *module.Module, options ...Option) (*App, error) {
 	a.echo.HideBanner, a.echo.HidePort = true, true
 	a.echo.HTTPErrorHandler = a.errorHandler
 	a.echo.Validator = echoValidator{a.validator}
+	a.echo.JSONSerializer = strictJSON{}
 	a.echo.Use(a.cfg.middleware...)
 
 	if err := a.mapRoutes(appGuards); err != nil {
@@ -119,7 +122,7 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 		h          echo.HandlerFunc
 		middleware []echo.MiddlewareFunc
 	}
-	var heads []headRoute // GET routes, answered for HEAD too unless a HEAD route is declared
+	var heads []headRoute // GET routes (SSE too), answered for HEAD unless a HEAD route is declared
 	for _, c := range a.graph.Controllers() {
 		ci, err := readController(c.Module, c.Value)
 		if err != nil {
@@ -169,13 +172,23 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 			h = withGuards(h, guards)
 			h = withFilters(h, concat(rt.filters, ci.filters))
 			h = a.recoverRoute(h)
-			middleware := concat(ci.middleware, rt.middleware)
+			bodyLimit := a.cfg.limits.BodyBytes
+			switch {
+			case rt.bodyLimit > 0:
+				bodyLimit = rt.bodyLimit
+			case rt.bodyLimit < 0:
+				bodyLimit = 0
+			}
+			// admit runs first, so no middleware reads an unbounded body.
+			middleware := concat([]echo.MiddlewareFunc{admit(bodyLimit)}, ci.middleware, rt.middleware)
 			if rt.method == methodAny {
 				a.echo.Any(path, h, middleware...)
 			} else {
 				a.echo.Add(rt.method, path, h, middleware...)
 			}
-			if rt.method == http.MethodGet && !rt.stream {
+			if rt.method == http.MethodGet {
+				// An SSE route's HEAD gets the stream's headers and no
+				// stream (sse.ServeHTTP).
 				heads = append(heads, headRoute{path, h, middleware})
 			}
 			info := RouteInfo{Method: rt.method, Path: path, Module: ci.module, Controller: ci.short, Handler: rt.name, Status: rt.status, Guards: len(guards)}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -40,7 +41,10 @@ type bindPlan struct {
 	query   bool
 	header  bool
 	body    bool
-	fields  map[string]inputField // by goPath
+	// mediaTypes are the body's accepted Content-Types: application/json
+	// for json (and untagged) fields, the two form types for form fields.
+	mediaTypes []string
+	fields     map[string]inputField // by goPath
 	// notBody are the index paths of the param, query and header fields.
 	// encoding/json matches Go field names, so a body could fill them; they
 	// are cleared after the body is read, so only their own source can.
@@ -59,14 +63,21 @@ func newBindPlan(t reflect.Type) (*bindPlan, error) {
 	if p.typ.Kind() != reflect.Struct {
 		return nil, fmt.Errorf("the input parameter must be a struct or a pointer to one, got %v", t)
 	}
-	p.addFields(p.typ, nil, true, "", "")
+	var jsonFields, formFields bool
+	p.addFields(p.typ, nil, true, "", "", &jsonFields, &formFields)
+	if jsonFields {
+		p.mediaTypes = append(p.mediaTypes, echo.MIMEApplicationJSON)
+	}
+	if formFields {
+		p.mediaTypes = append(p.mediaTypes, echo.MIMEApplicationForm, echo.MIMEMultipartForm)
+	}
 	return p, nil
 }
 
 // addFields records t's fields. index is t's place in the input when
 // rooted; a struct inside a body field is not rooted, and its fields are
 // filled from the body alone.
-func (p *bindPlan) addFields(t reflect.Type, index []int, rooted bool, goPrefix, namePrefix string) {
+func (p *bindPlan) addFields(t reflect.Type, index []int, rooted bool, goPrefix, namePrefix string, jsonFields, formFields *bool) {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		at := append(append([]int(nil), index...), i)
@@ -76,7 +87,7 @@ func (p *bindPlan) addFields(t reflect.Type, index []int, rooted bool, goPrefix,
 			embedded := structInside(f.Type)
 			p.fields[goPrefix+f.Name] = inputField{goPath: goPrefix + f.Name, source: sourceBody, typ: f.Type}
 			p.nested = append(p.nested, embedded)
-			p.addFields(embedded, at, rooted, goPrefix+f.Name+".", namePrefix)
+			p.addFields(embedded, at, rooted, goPrefix+f.Name+".", namePrefix, jsonFields, formFields)
 			continue
 		}
 		if !f.IsExported() {
@@ -97,13 +108,17 @@ func (p *bindPlan) addFields(t reflect.Type, index []int, rooted bool, goPrefix,
 			field.own, field.source, p.body = jsonName(f), sourceBody, true
 			if tagName(f, "form") != "" {
 				field.own = tagName(f, "form")
+				*formFields = true
+			}
+			if tagName(f, "form") == "" || tagName(f, "json") != "" {
+				*jsonFields = true
 			}
 		}
 		field.name = namePrefix + field.own
 		if field.source == sourceBody {
 			if elem := structInside(f.Type); elem != nil {
 				p.nested = append(p.nested, elem)
-				p.addFields(elem, nil, false, field.goPath+".", field.name+".")
+				p.addFields(elem, nil, false, field.goPath+".", field.name+".", jsonFields, formFields)
 			}
 		} else if rooted {
 			p.notBody = append(p.notBody, at)
@@ -154,6 +169,9 @@ func implementsUnmarshaler(t reflect.Type) bool {
 func (p *bindPlan) bind(c echo.Context, dst any) error {
 	b := defaultBinder(c)
 	if p.body && c.Request().ContentLength != 0 {
+		if err := p.checkMediaType(c.Request()); err != nil {
+			return err
+		}
 		if err := b.BindBody(c, dst); err != nil {
 			if isForm(c) {
 				return p.paramError(c, sourceBody, err)
@@ -187,6 +205,26 @@ func (p *bindPlan) bind(c echo.Context, dst any) error {
 	return nil
 }
 
+// checkMediaType answers 415, naming the accepted types, for a body whose
+// Content-Type the input does not describe: XML, say, or curl's default
+// form encoding for a JSON input, which would otherwise bind nothing and
+// fail validation with a misleading "required".
+func (p *bindPlan) checkMediaType(r *http.Request) error {
+	contentType := r.Header.Get(echo.HeaderContentType)
+	base, _, _ := strings.Cut(contentType, ";")
+	base = strings.TrimSpace(base)
+	for _, accepted := range p.mediaTypes {
+		if strings.EqualFold(base, accepted) {
+			return nil
+		}
+	}
+	accepted := strings.Join(p.mediaTypes, " or ")
+	if base == "" {
+		return NewProblem(http.StatusUnsupportedMediaType, "the request body has no Content-Type; send it as %s", accepted)
+	}
+	return NewProblem(http.StatusUnsupportedMediaType, "the request body is %s, but this route reads %s", base, accepted)
+}
+
 // defaultBinder is echo's binder: the app's own if it has one of the
 // DefaultBinder kind (the usual case), else a fresh one.
 func defaultBinder(c echo.Context) *echo.DefaultBinder {
@@ -216,7 +254,11 @@ func bodyError(err error) error {
 	)
 	switch {
 	case errors.As(err, &maxBytes):
-		return err
+		return bodyTooLarge(maxBytes.Limit)
+	case errors.Is(err, errTrailingData):
+		return &bindError{detail: "the request body has more after its JSON value; send exactly one JSON value", cause: err}
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return NewProblem(http.StatusRequestTimeout, "the request body did not arrive in time")
 	case errors.As(err, &syntax):
 		return &bindError{detail: fmt.Sprintf("the request body is not valid JSON: %s (at byte %d)", syntax.Error(), syntax.Offset), cause: err}
 	case errors.As(err, &typeErr):

@@ -56,7 +56,7 @@ func readController(module string, instance any) (*controllerInfo, error) {
 		if !ok {
 			continue
 		}
-		rt := &Route{method: method, stream: stream, path: f.Tag.Get("path"), name: f.Tag.Get("handler"), statusTag: f.Tag.Get("status")}
+		rt := &Route{method: method, stream: stream, path: f.Tag.Get("path"), name: f.Tag.Get("handler"), statusTag: f.Tag.Get("status"), bodyLimitTag: f.Tag.Get("bodylimit")}
 		if err := ci.readTagRoute(rt, f); err != nil {
 			return nil, err
 		}
@@ -108,6 +108,13 @@ func (ci *controllerInfo) readTagRoute(rt *Route, f reflect.StructField) error {
 		}
 		rt.status = code
 	}
+	if rt.bodyLimitTag != "" {
+		n, err := parseByteSize(rt.bodyLimitTag)
+		if err != nil {
+			return ci.errorf(rt, "bodylimit tag %q is not a size; use bytes with an optional K, M or G (binary), such as bodylimit:\"8M\", or -1 for no limit", rt.bodyLimitTag)
+		}
+		rt.bodyLimit = n
+	}
 	return ci.readRefs(f.Tag, rt, &rt.guards, &rt.middleware, &rt.filters)
 }
 
@@ -125,6 +132,9 @@ func (ci *controllerInfo) readBuilderRoute(rt *Route) error {
 	}
 	if rt.status < 200 || rt.status > 599 {
 		return ci.errorf(rt, "Status(%d) is not a final HTTP status; use a number from 200 to 599", rt.status)
+	}
+	if rt.bodyLimitSet && (rt.bodyLimit < -1 || rt.bodyLimit == 0) {
+		return ci.errorf(rt, "BodyLimit(%d) is not a size; give a number of bytes, or -1 for no limit", rt.bodyLimit)
 	}
 	return checkNil(func(format string, args ...any) error { return ci.errorf(rt, format, args...) },
 		rt.guards, rt.middleware, rt.filters)

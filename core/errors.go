@@ -67,12 +67,31 @@ func (a *App) errorHandler(err error, c echo.Context) {
 		// gets the cause.
 		a.logger.Error("godanet: server error", "status", p.Status, "error", err, "method", c.Request().Method, "path", c.Request().URL.Path, "request_id", requestID(c))
 	}
+	if p.Detail == "" {
+		p.Detail = routingDetail(p.Status, c)
+	}
 	if err := writeProblem(c, p); err != nil && !isClientGone(err) {
 		a.logger.Error("godanet: writing problem details", "error", err, "request_id", requestID(c))
 	}
 }
 
-// writeProblem answers with p as application/problem+json.
+// routingDetail explains the statuses echo answers without a word: no
+// route, a method the route does not take, a body it cannot read.
+func routingDetail(status int, c echo.Context) string {
+	r := c.Request()
+	switch status {
+	case http.StatusNotFound:
+		return fmt.Sprintf("nothing is served at %s; check the path", r.URL.Path)
+	case http.StatusMethodNotAllowed:
+		return fmt.Sprintf("%s is not allowed at %s; allowed: %s", r.Method, r.URL.Path, c.Response().Header().Get(echo.HeaderAllow))
+	case http.StatusUnsupportedMediaType:
+		return fmt.Sprintf("the request body's Content-Type %q cannot be read here", r.Header.Get(echo.HeaderContentType))
+	}
+	return ""
+}
+
+// writeProblem answers with p as application/problem+json, ending with a
+// newline as JSON results do.
 func writeProblem(c echo.Context, p *Problem) error {
 	if c.Request().Method == http.MethodHead {
 		return c.NoContent(p.Status)
@@ -81,7 +100,7 @@ func writeProblem(c echo.Context, p *Problem) error {
 	if err != nil {
 		return err
 	}
-	return c.Blob(p.Status, "application/problem+json", body)
+	return c.Blob(p.Status, "application/problem+json", append(body, '\n'))
 }
 
 // problemFor turns a known error into problem details, or returns nil for
@@ -106,7 +125,7 @@ func problemFor(err error) *Problem {
 		out.Errors = be.fields
 		return out
 	case errors.As(err, &mbe):
-		return NewProblem(http.StatusRequestEntityTooLarge, "the request body is larger than %d bytes", mbe.Limit)
+		return bodyTooLarge(mbe.Limit)
 	case errors.As(err, &he):
 		return problemFromHTTPError(he)
 	}
@@ -154,9 +173,9 @@ func requestIDOf(response http.Header, r *http.Request) string {
 
 // logPanic logs a recovered panic with its request, any further attributes,
 // and the stack.
-func (a *App) logPanic(v any, r *http.Request, requestID string, attrs ...any) {
+func (a *App) logPanic(v any, stack []byte, r *http.Request, requestID string, attrs ...any) {
 	a.logger.Error("godanet: panic in handler", append([]any{"panic", fmt.Sprint(v), "method", r.Method, "path", r.URL.Path,
-		"request_id", requestID}, append(attrs, "stack", string(debug.Stack()))...)...)
+		"request_id", requestID}, append(attrs, "stack", string(stack))...)...)
 }
 
 // recoverRoute turns a panic in a route (guards, binding, handler) into an
@@ -179,7 +198,7 @@ func (a *App) recovered(c echo.Context, err *error) {
 	if v == http.ErrAbortHandler {
 		panic(v)
 	}
-	a.logPanic(v, c.Request(), requestID(c), "committed", c.Response().Committed)
+	a.logPanic(v, debug.Stack(), c.Request(), requestID(c), "committed", c.Response().Committed)
 	if c.Response().Committed {
 		panic(http.ErrAbortHandler)
 	}
@@ -205,9 +224,9 @@ func (a *App) recoverPanic(w http.ResponseWriter, r *http.Request) {
 	if v == http.ErrAbortHandler {
 		panic(v)
 	}
-	a.logPanic(v, r, requestIDOf(w.Header(), r))
+	a.logPanic(v, debug.Stack(), r, requestIDOf(w.Header(), r))
 	body, _ := json.Marshal(NewProblem(http.StatusInternalServerError, ""))
 	w.Header().Set(echo.HeaderContentType, "application/problem+json")
 	w.WriteHeader(http.StatusInternalServerError)
-	_, _ = w.Write(body)
+	_, _ = w.Write(append(body, '\n'))
 }

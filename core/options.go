@@ -29,6 +29,7 @@ type settings struct {
 	shutdownTimeout time.Duration
 	sse             []sse.Option
 	buildOptions    []module.Option
+	limits          Limits
 }
 
 type option struct {

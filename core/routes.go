@@ -30,17 +30,22 @@ type Routes struct {
 
 // Route is one declared route; its methods refine it and chain.
 type Route struct {
-	method     string
-	path       string
-	handler    any
-	name       string // the handler's method name, for messages and logs
-	status     int
-	statusTag  string        // the raw status tag, checked at start-up
-	receiver   reflect.Value // a tag route's controller: handler is its method name
-	stream     bool          // an SSE route
-	guards     []Guard
-	middleware []echo.MiddlewareFunc
-	filters    []ErrorFilter
+	method    string
+	path      string
+	handler   any
+	name      string // the handler's method name, for messages and logs
+	status    int
+	statusTag string        // the raw status tag, checked at start-up
+	receiver  reflect.Value // a tag route's controller: handler is its method name
+	stream    bool          // an SSE route
+	// bodyLimit is the route's own body limit in bytes: 0 for the App's,
+	// -1 for none. bodyLimitTag is the raw tag, checked at start-up.
+	bodyLimit    int64
+	bodyLimitSet bool // BodyLimit was called
+	bodyLimitTag string
+	guards       []Guard
+	middleware   []echo.MiddlewareFunc
+	filters      []ErrorFilter
 }
 
 // Add declares a route for any method; handler is a method value such as
@@ -111,6 +116,14 @@ func (r *Routes) Filter(filters ...ErrorFilter) *Routes {
 // nil result with 204 writes no body.
 func (rt *Route) Status(code int) *Route {
 	rt.status = code
+	return rt
+}
+
+// BodyLimit sets the largest request body the route reads, in bytes,
+// instead of the App's (Limits.BodyBytes); -1 removes the limit, for a
+// route that streams its body itself.
+func (rt *Route) BodyLimit(bytes int64) *Route {
+	rt.bodyLimit, rt.bodyLimitSet = bytes, true
 	return rt
 }
 

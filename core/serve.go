@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 )
 
 // ErrAppClosed is returned by Start and Serve after Shutdown.
@@ -55,9 +54,9 @@ func (a *App) Start(addr string) error {
 }
 
 // Serve serves on ln in the background, on the echo instance's
-// http.Server (configure timeouts through Echo().Server). A zero
-// ReadHeaderTimeout is set to 10s, so a slow client cannot hold a
-// connection open without sending a request.
+// http.Server. Its zero timeouts and header limit are set from the App's
+// Limits (WithLimits), so that a slow or idle client cannot hold a
+// connection for long; what is set on Echo().Server before Serve wins.
 func (a *App) Serve(ln net.Listener) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -69,9 +68,8 @@ func (a *App) Serve(ln net.Listener) error {
 	}
 	srv := a.echo.Server
 	srv.Handler = a
-	if srv.ReadHeaderTimeout == 0 {
-		srv.ReadHeaderTimeout = 10 * time.Second
-	}
+	a.cfg.limits.applyTo(srv)
+	srv.ConnState = a.unused.hook(srv.ConnState)
 	a.listener = ln
 	a.echo.Listener = ln
 	a.serveDone = make(chan struct{})
@@ -114,10 +112,18 @@ func (a *App) Shutdown(ctx context.Context) error {
 	a.mu.Unlock()
 	defer close(a.shutdownDone)
 
-	// Streams first: they never go idle, so the server would wait for them.
-	a.streams.end(ctx)
 	var errs []error
 	if serving {
+		// From now on a connection closes after its response instead of
+		// waiting for another request: each stream ended below closes its
+		// own, in parallel, rather than going idle for Shutdown to close
+		// one by one as it polls.
+		a.echo.Server.SetKeepAlivesEnabled(false)
+	}
+	// Streams first: they never go idle, so the server would wait for them.
+	a.streams.end(ctx)
+	if serving {
+		a.unused.close()
 		if err := a.echo.Server.Shutdown(ctx); err != nil {
 			// Out of time: close what is left rather than leave it running.
 			errs = append(errs, fmt.Errorf("godanet: stopping the server: %w", err), a.echo.Server.Close())

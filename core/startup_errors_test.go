@@ -182,6 +182,18 @@ type WordStatusController struct {
 	_ core.POST `path:"/" handler:"Create" status:"abc"`
 }
 
+type WordBodyLimitController struct {
+	core.Controller `path:"/things"`
+	thingHandlers
+	_ core.POST `path:"/" handler:"Create" bodylimit:"lots"`
+}
+
+type ZeroBodyLimitController struct{ thingHandlers }
+
+func (c *ZeroBodyLimitController) Routes(r *core.Routes) {
+	r.POST("/things", c.Create).BodyLimit(0)
+}
+
 type BigStatusController struct {
 	core.Controller `path:"/things"`
 	thingHandlers
@@ -353,6 +365,17 @@ func TestNewStartupErrors(t *testing.T) {
 			root: thingsModule(&WordStatusController{}),
 			want: []string{`module "things"`, "*core_test.WordStatusController", "route POST /things",
 				`status tag "abc" is not a final HTTP status`, `use a number from 200 to 599, such as status:"201"`},
+		},
+		{
+			name: "bodylimit tag is not a size",
+			root: thingsModule(&WordBodyLimitController{}),
+			want: []string{`module "things"`, "*core_test.WordBodyLimitController", "route POST /things",
+				`bodylimit tag "lots" is not a size`, `bodylimit:"8M"`, "-1 for no limit"},
+		},
+		{
+			name: "builder body limit of zero",
+			root: thingsModule(&ZeroBodyLimitController{}),
+			want: []string{"*core_test.ZeroBodyLimitController", "route POST /things", "BodyLimit(0) is not a size", "-1 for no limit"},
 		},
 		{
 			name: "status tag out of range",

@@ -58,17 +58,18 @@ func (s streams) end(ctx context.Context) {
 	}
 }
 
-// begin gives the request a context that ends with the client, the
-// handler, or the App, whichever is first; the handler's producer is
-// handed this context through echo.Context.
-func (s streams) begin(c echo.Context) (end func()) {
+// begin gives the request a stream context (sse.StreamContext) that ends
+// with the client, the handler, the App, or the Hub dropping a subscriber
+// that fell behind, whichever is first; the handler's producer is handed
+// it through echo.Context. A Stream producer's panic goes to onPanic.
+func (s streams) begin(c echo.Context, onPanic func(v any, stack []byte)) (end func()) {
 	s.open.Add(1)
-	ctx, cancel := context.WithCancel(c.Request().Context())
-	stop := context.AfterFunc(s.ctx, cancel)
+	ctx, cancel := sse.StreamContext(c.Request().Context(), onPanic)
+	stop := context.AfterFunc(s.ctx, func() { cancel(nil) })
 	c.SetRequest(c.Request().WithContext(ctx))
 	return func() {
 		stop()
-		cancel()
+		cancel(nil)
 		s.open.Add(-1)
 	}
 }
@@ -80,7 +81,11 @@ func (s streams) begin(c echo.Context) (end func()) {
 func (a *App) streamHandler(h *handlerPlan, route string) echo.HandlerFunc {
 	call := h.invoker(a.validator)
 	return func(c echo.Context) error {
-		end := a.streams.begin(c)
+		// Read now: a producer may panic after echo has reused c.
+		r, id := c.Request(), requestID(c)
+		end := a.streams.begin(c, func(v any, stack []byte) {
+			a.logPanic(v, stack, r, id, "route", route, "in", "sse.Stream producer")
+		})
 		defer end()
 		out, err := call(c)
 		if err != nil {

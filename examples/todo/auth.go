@@ -14,7 +14,8 @@ import (
 // Token is the bearer token that writes need.
 type Token string
 
-// TokenGuard admits requests that carry "Authorization: Bearer <token>".
+// TokenGuard admits requests that carry "Authorization: Bearer <token>"
+// (the scheme in any case: "bearer" and "BEARER" work too).
 type TokenGuard struct{ token Token }
 
 var _ core.Guard = (*TokenGuard)(nil)
@@ -22,10 +23,14 @@ var _ core.Guard = (*TokenGuard)(nil)
 // NewTokenGuard builds the guard from the configured token.
 func NewTokenGuard(t Token) *TokenGuard { return &TokenGuard{token: t} }
 
-// CanActivate answers 401 without a bearer token and denies a wrong one.
+// CanActivate answers 401 unless the request carries the token. The
+// scheme is case-insensitive and may be followed by several spaces, as
+// HTTP's credentials syntax allows (RFC 9110, section 11.4), and the token
+// is compared in constant time, so that timing does not reveal it.
 func (g *TokenGuard) CanActivate(c echo.Context) (bool, error) {
-	given, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
-	if !ok || given == "" {
+	scheme, given, _ := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
+	given = strings.TrimLeft(given, " ")
+	if !strings.EqualFold(scheme, "Bearer") || given == "" {
 		return false, core.Unauthorized("send Authorization: Bearer <token>")
 	}
 	if subtle.ConstantTimeCompare([]byte(given), []byte(g.token)) != 1 {

@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/godanet/godanet/core"
 	gosse "github.com/tmaxmax/go-sse"
@@ -16,7 +18,7 @@ import (
 
 // stream opens an event stream and returns a function that reads the next
 // event with go-sse's spec-following parser.
-func stream(t *testing.T, srv *httptest.Server, path, lastEventID string) (*http.Response, func() gosse.Event) {
+func stream(t *testing.T, srv *httptest.Server, path, lastEventID string) (*http.Response, func() gosse.Event, <-chan struct{}) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -33,7 +35,9 @@ func stream(t *testing.T, srv *httptest.Server, path, lastEventID string) (*http
 	}
 	t.Cleanup(func() { res.Body.Close() })
 	events := make(chan gosse.Event)
+	ended := make(chan struct{}) // closed when the stream ends
 	go func() {
+		defer close(ended)
 		defer close(events)
 		for e, err := range gosse.Read(res.Body, nil) {
 			if err != nil {
@@ -53,7 +57,7 @@ func stream(t *testing.T, srv *httptest.Server, path, lastEventID string) (*http
 			t.Fatal("the stream ended before the next event")
 		}
 		return e
-	}
+	}, ended
 }
 
 func newServer(t *testing.T) (*httptest.Server, func(call) reply) {
@@ -98,7 +102,7 @@ func TestPageIsServed(t *testing.T) {
 
 func TestEventsStreamEveryChangeAndReplayOnReconnect(t *testing.T) {
 	srv, do := newServer(t)
-	res, next := stream(t, srv, "/todos/events", "")
+	res, next, _ := stream(t, srv, "/todos/events", "")
 	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "text/event-stream" {
 		t.Fatalf("GET /todos/events: %d %q", res.StatusCode, res.Header.Get("Content-Type"))
 	}
@@ -127,7 +131,7 @@ func TestEventsStreamEveryChangeAndReplayOnReconnect(t *testing.T) {
 
 	// A client that saw up to the second event reconnects: it gets the
 	// third and fourth, then live.
-	_, replay := stream(t, srv, "/todos/events", ids[1])
+	_, replay, _ := stream(t, srv, "/todos/events", ids[1])
 	for _, id := range ids[2:] {
 		if e := replay(); e.LastEventID != id {
 			t.Fatalf("replayed id %q, want %s", e.LastEventID, id)
@@ -163,7 +167,7 @@ func TestEventsOfOneTodo(t *testing.T) {
 		t.Fatalf("stream of a non-numeric id: %d %q %s", got.status, got.ctype, got.body)
 	}
 
-	_, next := stream(t, srv, "/todos/1/events", "")
+	_, next, ended := stream(t, srv, "/todos/1/events", "")
 	do(call{"PATCH", "/todos/2", `{"done":true}`, true}) // another todo: not on this stream
 	do(call{"PATCH", "/todos/1", `{"done":true}`, true})
 	do(call{"DELETE", "/todos/1", "", true})
@@ -172,5 +176,39 @@ func TestEventsOfOneTodo(t *testing.T) {
 	}
 	if e := next(); e.Type != "deleted" || todoOf(t, e.Data).ID != 1 {
 		t.Fatalf("second event of todo 1: %+v", e)
+	}
+	// The deleted todo's topic is dropped: its stream ends, and a
+	// reconnecting browser is told the todo is gone.
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the stream of a deleted todo is still open")
+	}
+	if got := do(call{"GET", "/todos/1/events", "", false}); got.status != 404 {
+		t.Fatalf("reconnecting to a deleted todo's stream: %d %s", got.status, got.body)
+	}
+}
+
+// TestHEADRoutesAsGET: HEAD /todos/events is the stream's HEAD (200,
+// text/event-stream, no body), not GET /todos/:id's with id "events".
+func TestHEADRoutesAsGET(t *testing.T) {
+	srv, do := newServer(t)
+	do(call{"POST", "/todos", `{"title":"one"}`, true})
+	for path, ctype := range map[string]string{
+		"/todos/events":   "text/event-stream",
+		"/todos/1/events": "text/event-stream",
+		"/todos/1":        "application/json",
+		"/todos":          "application/json",
+	} {
+		req, _ := http.NewRequest(http.MethodHead, srv.URL+path, nil)
+		res, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), ctype) || len(body) != 0 {
+			t.Errorf("HEAD %s: %d %q, %d body bytes; want 200 %s and no body", path, res.StatusCode, res.Header.Get("Content-Type"), len(body), ctype)
+		}
 	}
 }

@@ -3,17 +3,20 @@
 // and problem-details errors, a live event stream of every change (with
 // replay on reconnect), and a web page that stays in step with it.
 //
-//	go run ./examples/todo -addr :8080
+//	go run ./examples/todo              # listens on :8080
+//	go run ./examples/todo -addr :8081  # when 8080 is taken
 //
 // Writes need "Authorization: Bearer <token>": the token is TODO_TOKEN, or
 // a random one printed at start-up.
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"log"
 	"os"
+	"syscall"
 
 	"github.com/godanet/godanet/core"
 	"github.com/godanet/godanet/module"
@@ -21,7 +24,7 @@ import (
 )
 
 func main() {
-	addr := flag.String("addr", ":8080", "address to listen on")
+	addr := flag.String("addr", ":8080", "address to listen on, such as :8081 or 127.0.0.1:8080")
 	flag.Parse()
 
 	token := Token(os.Getenv("TODO_TOKEN"))
@@ -35,9 +38,33 @@ func main() {
 	}
 	fmt.Printf("todo: open http://localhost%s/\n", listenPort(*addr))
 	if err := app.Listen(*addr); err != nil {
-		log.Fatal(err)
+		log.Fatal(explainListen(*addr, err))
 	}
 }
+
+// explainListen turns the error a newcomer is most likely to meet, a
+// port already taken (often by an earlier run), into one that says what
+// to do; other errors are returned as they are.
+func explainListen(addr string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return &addrInUseError{addr: addr, err: err}
+	}
+	return err
+}
+
+// addrInUseError says which address is taken and how to choose another.
+// The cause stays reachable with errors.Is and errors.As.
+type addrInUseError struct {
+	addr string
+	err  error
+}
+
+func (e *addrInUseError) Error() string {
+	return fmt.Sprintf("todo: cannot listen on %q: the address is already in use (by another program, or an earlier run of this one); "+
+		"stop it, or pass another address with -addr, e.g. go run ./examples/todo -addr :8081", e.addr)
+}
+
+func (e *addrInUseError) Unwrap() error { return e.err }
 
 // newApp assembles the application; tests call it too.
 func newApp(token Token, options ...core.Option) (*core.App, error) {
@@ -45,7 +72,8 @@ func newApp(token Token, options ...core.Option) (*core.App, error) {
 		Name:    "app",
 		Imports: []*module.Module{TodoModule(AuthModule(token))},
 	}
-	options = append([]core.Option{core.WithMiddleware(middleware.RequestID(), middleware.BodyLimit("64K"))}, options...)
+	// A todo is a short title: 64 KiB is ample, where the default is 1 MiB.
+	options = append([]core.Option{core.WithMiddleware(middleware.RequestID()), core.WithLimits(core.Limits{BodyBytes: 64 << 10})}, options...)
 	return core.New(root, options...)
 }
 

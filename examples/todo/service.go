@@ -63,7 +63,9 @@ func (s *TodoService) Update(id int, change func(*Todo)) (Todo, error) {
 	return t, s.publish(eventUpdated, t)
 }
 
-// Delete removes a todo and announces it.
+// Delete removes a todo and announces it. Then it drops the todo's own
+// topic: its streams end after the "deleted" event (a browser that
+// reconnects gets a 404 and stops), and its history is freed.
 func (s *TodoService) Delete(id int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -71,7 +73,10 @@ func (s *TodoService) Delete(id int) error {
 	if err != nil {
 		return err
 	}
-	return s.publish(eventDeleted, t)
+	if err := s.publish(eventDeleted, t); err != nil {
+		return err
+	}
+	return s.hub.DropTopic(todoTopic(id))
 }
 
 // publish sends a change to the stream of all todos and to the todo's own.

@@ -1,0 +1,172 @@
+package core
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// Limits bounds what one request may cost the server, so that a hostile
+// or broken client gets a clear 4xx instead of memory, file descriptors
+// or a stalled server. Its zero value holds godanet's defaults; set a
+// field to change that limit, or to a negative value to remove it.
+//
+//	app, err := core.New(root, core.WithLimits(core.Limits{BodyBytes: 8 << 20}))
+//
+// The server fields (ReadTimeout, ReadHeaderTimeout, IdleTimeout,
+// MaxHeaderBytes) are set on the App's http.Server (Echo().Server) when
+// it starts serving, and only where that server's own field is zero: a
+// value set there wins.
+type Limits struct {
+	// BodyBytes is the largest request body a route reads (default 1 MiB,
+	// DefaultBodyBytes). A route sets its own with the bodylimit tag or
+	// Route.BodyLimit. A Content-Length over it is answered 413 before
+	// anything is read; a body of unknown length is answered 413 when it
+	// passes the limit, and nothing past it is read.
+	BodyBytes int64
+	// ReadTimeout bounds reading a whole request, headers and body
+	// (default 30s): a body that trickles in is cut, and answered 408
+	// when the route was reading it. It does not touch streams: net/http
+	// lifts it once the request is read, so an SSE route lives for hours.
+	ReadTimeout time.Duration
+	// ReadHeaderTimeout bounds reading the request line and headers
+	// (default 10s).
+	ReadHeaderTimeout time.Duration
+	// IdleTimeout bounds how long a keep-alive connection may wait for its
+	// next request (default 60s).
+	IdleTimeout time.Duration
+	// MaxHeaderBytes bounds the request line and headers, the URL
+	// included (default 64 KiB); net/http answers 431 past it.
+	MaxHeaderBytes int
+}
+
+// The defaults of Limits. A body of 1 MiB holds any JSON document a form
+// or an API client sends by hand, as in nginx (client_max_body_size 1m);
+// uploads set their own limit per route. The timeouts leave a slow mobile
+// client ample time and free a connection held by one that sends nothing.
+const (
+	DefaultBodyBytes         = 1 << 20
+	DefaultReadTimeout       = 30 * time.Second
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultIdleTimeout       = 60 * time.Second
+	DefaultMaxHeaderBytes    = 64 << 10
+)
+
+// WithLimits sets the App's request limits; see Limits.
+func WithLimits(l Limits) Option {
+	return option{fmt.Sprintf("WithLimits(%+v)", l), func(s *settings) error {
+		s.limits = l
+		return nil
+	}}
+}
+
+// withDefaults fills the zero fields with the defaults and turns negative
+// ones (no limit) into zero, net/http's word for none.
+func (l Limits) withDefaults() Limits {
+	pick := func(v, def int64) int64 {
+		switch {
+		case v < 0:
+			return 0
+		case v == 0:
+			return def
+		}
+		return v
+	}
+	return Limits{
+		BodyBytes:         pick(l.BodyBytes, DefaultBodyBytes),
+		ReadTimeout:       time.Duration(pick(int64(l.ReadTimeout), int64(DefaultReadTimeout))),
+		ReadHeaderTimeout: time.Duration(pick(int64(l.ReadHeaderTimeout), int64(DefaultReadHeaderTimeout))),
+		IdleTimeout:       time.Duration(pick(int64(l.IdleTimeout), int64(DefaultIdleTimeout))),
+		MaxHeaderBytes:    int(pick(int64(l.MaxHeaderBytes), DefaultMaxHeaderBytes)),
+	}
+}
+
+// applyTo sets the server's zero fields; l has its defaults.
+func (l Limits) applyTo(srv *http.Server) {
+	if srv.ReadTimeout == 0 {
+		srv.ReadTimeout = l.ReadTimeout
+	}
+	if srv.ReadHeaderTimeout == 0 {
+		srv.ReadHeaderTimeout = l.ReadHeaderTimeout
+	}
+	if srv.IdleTimeout == 0 {
+		srv.IdleTimeout = l.IdleTimeout
+	}
+	if srv.MaxHeaderBytes == 0 {
+		srv.MaxHeaderBytes = l.MaxHeaderBytes
+	}
+}
+
+// admit is the first link of every route: it refuses a request the route
+// must not read, before any middleware, guard or handler sees it. bodyLimit
+// is the route's limit, 0 for none.
+func admit(bodyLimit int64) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			if err := checkQuery(r.URL.RawQuery); err != nil {
+				return err
+			}
+			if bodyLimit > 0 && r.Body != nil && r.Body != http.NoBody {
+				if r.ContentLength > bodyLimit {
+					return bodyTooLarge(bodyLimit)
+				}
+				r.Body = http.MaxBytesReader(c.Response().Writer, r.Body, bodyLimit)
+			}
+			return next(c)
+		}
+	}
+}
+
+// bodyTooLarge is the 413 for a body over limit bytes.
+func bodyTooLarge(limit int64) *Problem {
+	return NewProblem(http.StatusRequestEntityTooLarge, "the request body is larger than this route's limit of %d bytes", limit)
+}
+
+// maxQueryParams is net/url's limit; past it, it reads no value at all.
+const maxQueryParams = 10000
+
+// checkQuery refuses a query string that Go cannot read whole, where
+// echo would silently read it as empty (past 10,000 parameters) or drop
+// some of its values (a bad escape, a semicolon). Only those can fail,
+// so a query without '%' or ';' and with few '&' is not parsed here.
+func checkQuery(raw string) error {
+	if !strings.ContainsAny(raw, "%;") && strings.Count(raw, "&") < maxQueryParams {
+		return nil
+	}
+	if _, err := url.ParseQuery(raw); err != nil {
+		if strings.Count(raw, "&") >= maxQueryParams {
+			return BadRequest("the query string has more than %d parameters", maxQueryParams)
+		}
+		return BadRequest("the query string cannot be read: %v", err)
+	}
+	return nil
+}
+
+// parseByteSize reads a bodylimit tag: a number of bytes, optionally with
+// a binary suffix K, M or G (as echo's BodyLimit reads them: "64K" is
+// 65,536), or -1 for no limit.
+func parseByteSize(s string) (int64, error) {
+	if s == "-1" {
+		return -1, nil
+	}
+	mult := int64(1)
+	switch {
+	case strings.HasSuffix(s, "K"):
+		mult, s = 1<<10, strings.TrimSuffix(s, "K")
+	case strings.HasSuffix(s, "M"):
+		mult, s = 1<<20, strings.TrimSuffix(s, "M")
+	case strings.HasSuffix(s, "G"):
+		mult, s = 1<<30, strings.TrimSuffix(s, "G")
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("not a size")
+	}
+	return n * mult, nil
+}

@@ -1,0 +1,282 @@
+package godanet_test
+
+// End-to-end tests of the request limits and of what a hostile client can
+// no longer do: big bodies, trickling and idle connections, a panicking
+// stream producer, connections that never send a request at shutdown.
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godanet/godanet/core"
+	"github.com/godanet/godanet/module"
+	"github.com/godanet/godanet/sse"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// Upload is the input of the body-limit routes.
+type Upload struct {
+	Data string `json:"data"`
+}
+
+// LimitsController has a route at the App's body limit, one with its own
+// limit by tag and one by builder, and a stream whose producer panics.
+type LimitsController struct {
+	core.Controller `path:"/limits"`
+
+	_ core.POST `path:"/app"    handler:"Accept"`
+	_ core.POST `path:"/tagged" handler:"Accept" bodylimit:"2K"`
+}
+
+func (c *LimitsController) Routes(r *core.Routes) {
+	r.POST("/built", c.Accept).BodyLimit(4096)
+	r.POST("/unlimited", c.Accept).BodyLimit(-1)
+	r.SSE("/panics", c.Panics)
+}
+
+func (c *LimitsController) Accept(_ echo.Context, in Upload) (int, error) { return len(in.Data), nil }
+
+func (c *LimitsController) Panics(ctx echo.Context) (<-chan sse.Message, error) {
+	return sse.Stream(ctx.Request().Context(), func(ctx context.Context, emit func(sse.Message) bool) {
+		emit(sse.Message{ID: "1", Data: "before the panic"})
+		var m map[string]int
+		m["nil map"]++
+	}), nil
+}
+
+func newLimitsApp(t *testing.T, logs io.Writer, options ...core.Option) *core.App {
+	t.Helper()
+	options = append([]core.Option{core.WithLogger(slog.New(slog.NewTextHandler(logs, nil))), core.WithMiddleware(middleware.RequestID())}, options...)
+	app, err := core.New(&module.Module{Name: "limits", Controllers: []any{&LimitsController{}}}, options...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app
+}
+
+// startLimitsApp serves the app on a loopback port, so that the server's
+// own limits (timeouts, header size) apply as in production.
+func startLimitsApp(t *testing.T, app *core.App) string {
+	t.Helper()
+	if err := app.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := app.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+	})
+	return app.Addr().String()
+}
+
+func TestBodyLimits(t *testing.T) {
+	app := newLimitsApp(t, io.Discard, core.WithLimits(core.Limits{BodyBytes: 1024}))
+	h := &harness{t: t, app: app, srv: httptestServer(t, app)}
+	body := func(n int) string { return `{"data":"` + strings.Repeat("x", n) + `"}` }
+	tests := []struct {
+		path    string
+		size    int
+		chunked bool
+		status  int
+	}{
+		{"/limits/app", 900, false, http.StatusOK},
+		{"/limits/app", 2000, false, http.StatusRequestEntityTooLarge},
+		{"/limits/app", 2000, true, http.StatusRequestEntityTooLarge},
+		{"/limits/tagged", 1500, false, http.StatusOK}, // 2K beats the App's 1024
+		{"/limits/tagged", 3000, true, http.StatusRequestEntityTooLarge},
+		{"/limits/built", 3000, false, http.StatusOK},
+		{"/limits/built", 5000, false, http.StatusRequestEntityTooLarge},
+		{"/limits/unlimited", 3 << 20, true, http.StatusOK},
+	}
+	for _, tt := range tests {
+		req, err := http.NewRequest(http.MethodPost, h.srv.URL+tt.path, strings.NewReader(body(tt.size)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt.chunked {
+			req.ContentLength = -1 // sent chunked: the limit applies while reading
+			req.Body = io.NopCloser(req.Body)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		res, err := h.srv.Client().Do(req)
+		if err != nil {
+			t.Fatalf("%s, %d bytes: %v", tt.path, tt.size, err)
+		}
+		got, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		r := response{status: res.StatusCode, header: res.Header, body: got}
+		if tt.status != http.StatusOK {
+			if p := h.problem(r, tt.status); !strings.Contains(p.Detail, "limit of") {
+				t.Errorf("%s, %d bytes: detail %q does not give the limit", tt.path, tt.size, p.Detail)
+			}
+			continue
+		}
+		var n int
+		h.decode(r, http.StatusOK, &n)
+		if n != tt.size {
+			t.Errorf("%s: read %d bytes of data, want %d", tt.path, n, tt.size)
+		}
+	}
+}
+
+// TestSlowClientsAreCut holds connections the way slowloris does: headers
+// that never end, a body that trickles, a keep-alive connection left idle.
+// The server drops each one at its limit.
+func TestSlowClientsAreCut(t *testing.T) {
+	const limit = 300 * time.Millisecond
+	app := newLimitsApp(t, io.Discard, core.WithLimits(core.Limits{ReadHeaderTimeout: limit, ReadTimeout: limit, IdleTimeout: limit}))
+	// A setting on the App's own server wins over Limits.
+	app.Echo().Server.MaxHeaderBytes = 32 << 10
+	addr := startLimitsApp(t, app)
+	if srv := app.Echo().Server; srv.ReadTimeout != limit || srv.IdleTimeout != limit || srv.MaxHeaderBytes != 32<<10 {
+		t.Errorf("server limits: read %v, idle %v, header bytes %d", srv.ReadTimeout, srv.IdleTimeout, srv.MaxHeaderBytes)
+	}
+
+	tests := []struct {
+		name string
+		// send writes to the connection; it may keep writing slowly
+		// until the server closes it.
+		send func(c net.Conn)
+		// status is what the server answers before closing, or "" when
+		// it closes without a word.
+		status string
+	}{
+		{"headers that never end", func(c net.Conn) {
+			io.WriteString(c, "POST /limits/app HTTP/1.1\r\nHost: x\r\n")
+		}, ""},
+		{"a body one byte at a time", func(c net.Conn) {
+			io.WriteString(c, "POST /limits/app HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n")
+			for i := 0; i < 100; i++ {
+				if _, err := io.WriteString(c, " "); err != nil {
+					return
+				}
+				time.Sleep(limit / 5) // the trickle itself, not a synchronisation
+			}
+		}, "HTTP/1.1 408"},
+		{"an idle keep-alive connection", func(c net.Conn) {
+			io.WriteString(c, "POST /limits/app HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+		}, "HTTP/1.1 200"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			go tt.send(c)
+			c.SetReadDeadline(time.Now().Add(10 * time.Second)) // the test's own bound
+			r := bufio.NewReader(c)
+			first, _ := r.ReadString('\n')
+			if !strings.HasPrefix(first, tt.status) {
+				t.Errorf("first line %q, want %q", first, tt.status)
+			}
+			if _, err := io.Copy(io.Discard, r); err != nil {
+				t.Errorf("the server did not close the connection: %v", err)
+			}
+		})
+	}
+}
+
+// TestStreamProducerPanicEndsOnlyItsStream: the producer's panic is logged
+// with the route and the request id, its stream ends cleanly after what it
+// sent, and the server goes on.
+func TestStreamProducerPanicEndsOnlyItsStream(t *testing.T) {
+	logs := &syncBuffer{}
+	app := newLimitsApp(t, logs)
+	srv := httptestServer(t, app)
+	for round := 1; round <= 2; round++ {
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/limits/panics", nil)
+		req.Header.Set(echo.HeaderXRequestID, "req-panic")
+		res, err := srv.Client().Do(req)
+		if err != nil {
+			cancel()
+			t.Fatal(err)
+		}
+		next := events(t, res.Body)
+		if e := next(); e.Data != "before the panic" {
+			t.Errorf("round %d: first event %+v", round, e)
+		}
+		rest, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		cancel()
+		if err != nil || len(rest) != 0 {
+			t.Errorf("round %d: after the panic: %q, %v; want a clean end", round, rest, err)
+		}
+	}
+	waitFor(t, "the panic in the log", func() bool { return strings.Contains(logs.String(), "nil map") })
+	for _, want := range []string{"panic in handler", "route=\"GET /limits/panics\"", "request_id=req-panic", "sse.Stream producer", "stack="} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the log lacks %q:\n%s", want, logs.String())
+		}
+	}
+}
+
+// TestShutdownClosesConnectionsThatNeverSentARequest: browsers open
+// connections ahead of need; net/http's Shutdown alone waits 5 s for
+// each. With a deadline shorter than that, Shutdown must still finish in
+// time, with a stream and a used keep-alive connection open too.
+func TestShutdownClosesConnectionsThatNeverSentARequest(t *testing.T) {
+	app := newLimitsApp(t, io.Discard)
+	if err := app.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	addr := app.Addr().String()
+	var preopened []net.Conn
+	for range 3 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		preopened = append(preopened, c)
+	}
+	client := &http.Client{Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+	res, err := client.Post("http://"+addr+"/limits/app", "application/json", strings.NewReader(`{"data":"x"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close() // its connection is now idle in the pool
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := app.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v (it waited for connections that never sent a request)", err)
+	}
+	for i, c := range preopened {
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if n, err := c.Read(make([]byte, 1)); n != 0 || err == nil || isTimeout(err) {
+			t.Errorf("pre-opened connection %d: read %d, %v; want it closed", i, n, err)
+		}
+	}
+}
+
+func isTimeout(err error) bool {
+	ne, ok := err.(net.Error)
+	return ok && ne.Timeout()
+}
+
+// httptestServer serves app with httptest, closed with the test.
+func httptestServer(t *testing.T, app *core.App) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(app.Handler())
+	t.Cleanup(func() {
+		srv.Close()
+		_ = app.Shutdown(context.Background())
+	})
+	return srv
+}
