@@ -114,6 +114,11 @@ func admit(bodyLimit int64) echo.MiddlewareFunc {
 			}
 			if bodyLimit > 0 && r.Body != nil && r.Body != http.NoBody {
 				if r.ContentLength > bodyLimit {
+					// Closed unread, net/http half-closes the connection
+					// after the 413 and lingers, so that a client still
+					// sending reads the answer instead of a reset; a
+					// client that waits for 100 Continue sends nothing.
+					_ = r.Body.Close()
 					return bodyTooLarge(bodyLimit)
 				}
 				r.Body = http.MaxBytesReader(c.Response().Writer, r.Body, bodyLimit)
