@@ -51,7 +51,23 @@
 // nothing is written. A handler that returns only error and writes nothing
 // answers with the route's status and no body. Statuses are 200 to 599.
 // Every GET route also answers HEAD (same headers, no body) unless a HEAD
-// route is declared for its path.
+// route is declared for its path; an SSE route's HEAD gets the stream's
+// status and headers and no stream.
+//
+// A body is read only in a Content-Type its input describes: json (and
+// untagged) fields read application/json, form fields
+// application/x-www-form-urlencoded and multipart/form-data. Any other is
+// a 415 that names them. A JSON body must hold exactly one value: more
+// after it is a 400.
+//
+// # Limits
+//
+// Every route bounds what a request may cost (Limits, WithLimits): a body
+// of at most 1 MiB (413 past it; the bodylimit tag and Route.BodyLimit set
+// a route's own), 30s to read a request and 10s its headers, 60s for an
+// idle keep-alive connection, 64 KiB of headers. A query string that Go
+// cannot read whole is a 400, not values silently dropped. A limit is
+// checked before any middleware, guard or handler runs.
 //
 // # Order of a request
 //
@@ -87,5 +103,15 @@
 // are called by New in dependency order; OnAppShutdown is called by
 // Shutdown in reverse order. Listen serves until SIGINT or SIGTERM and then
 // shuts down gracefully; Start, Serve and Shutdown embed the App elsewhere;
-// Handler serves it from httptest; Echo is the escape hatch.
+// Handler serves it from httptest; Echo is the escape hatch. Shutdown ends
+// every stream, stops keep-alive so that each connection closes after its
+// response, and closes the connections that never sent a request, which
+// net/http alone would wait 5 seconds for.
+//
+// # Streams
+//
+// An SSE route's handler gets a context made by sse.StreamContext: a Hub
+// that drops its subscription for falling behind cuts the connection at
+// once, and a panic in its sse.Stream producer ends only that stream and
+// is logged with the stack, the route and the request id.
 package core

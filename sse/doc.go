@@ -23,8 +23,15 @@
 // server-wide WriteTimeout from cutting a healthy stream. The stream ends
 // when the channel closes, the client leaves or the request's context
 // ends. Stream runs a producer goroutine that stops with the request, so
-// that no goroutine outlives its client. LastEventID reads the id a
-// reconnecting EventSource sends.
+// that no goroutine outlives its client; a panic in it ends the stream,
+// not the process. LastEventID reads the id a reconnecting EventSource
+// sends. A HEAD request gets the stream's headers and no stream. A comment
+// (Comment) is written as ": text" lines and never dispatches an event.
+//
+// StreamContext gives a stream the context that ties these together: a
+// Hub that drops its subscriber cancels it (so a write blocked on a
+// stalled client is cut at once), and a producer's panic is reported to
+// its handler. godanet's SSE routes make one for every stream.
 //
 // # Hub, topics and replay
 //
@@ -36,8 +43,12 @@
 // taken for a new message: it replays the whole history instead. Each
 // subscriber may fall Buffer (default 16) messages behind; one that falls
 // further is closed so that it never slows the publisher or the others,
-// and its client catches up from history when it reconnects. The Hub
-// delivers through a Broker; the in-memory one is the default.
+// and its client catches up from history when it reconnects. A replay is
+// read from the history as the subscriber takes it, never copied. A topic
+// with no subscriber and no publish for TopicIdle (default 10 minutes) is
+// forgotten with its history, and DropTopic forgets one at once. Comments
+// reach live subscribers only. The Hub delivers through a Broker; the
+// in-memory one is the default.
 //
 // On the browser side:
 //
