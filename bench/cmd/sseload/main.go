@@ -9,6 +9,19 @@
 //   - p50, p99 and max publish-to-receive latency;
 //   - events delivered per second.
 //
+// Two modes put a scenario beside its baseline: each round runs the
+// scenario and then, in the same way, the baseline without it (in the
+// other order every second round), and the comparison gives medians over
+// rounds and the ratio of the scenario's to the baseline's:
+//
+//   - -stalled N opens N more clients that read the response head and
+//     never read again (see stalled.go); the figures are the healthy
+//     clients' latency and when the server cut each stalled one;
+//   - -last-event-id unknown fills the topic's history first and has every
+//     client send a Last-Event-ID the server never issued, so that each
+//     connection is replayed the whole history (see replay.go); the figure
+//     is the server's memory per connection.
+//
 // The server runs in a child process (this binary, with -serve), one of
 // the variants of internal/sseserver, so that its figures are its own:
 //
@@ -58,6 +71,17 @@ type config struct {
 	procs    int
 	pprof    bool
 	jsonOut  string
+
+	// rounds is how many times every run is made, interleaved.
+	rounds int
+	// stalled is the number of clients that stop reading after the
+	// response head, beside the healthy ones, in the scenario's runs.
+	stalled int
+	// lastEventID is the -last-event-id mode: "" or "unknown".
+	lastEventID string
+	// history is the number of messages published before the clients
+	// connect, with -last-event-id.
+	history int
 }
 
 func main() {
@@ -78,6 +102,19 @@ func main() {
 	flag.IntVar(&cfg.procs, "server-procs", 0, "GOMAXPROCS of the server process (0: Go's default)")
 	flag.BoolVar(&cfg.pprof, "pprof", false, "serve net/http/pprof from the server under /debug/pprof/, recording every allocation (slower)")
 	flag.StringVar(&cfg.jsonOut, "json", "", "also write the results to this file as JSON")
+	// -rounds repeats every run, interleaved, so that a slow spell of a
+	// shared machine falls on each; the comparison of a mode takes medians.
+	flag.IntVar(&cfg.rounds, "rounds", 1, "rounds; each makes every run once, a mode's scenario and baseline in alternating order")
+	// -stalled opens clients that never read their response body after
+	// the head, to see what they cost the healthy ones and how long the
+	// server keeps them; each round also runs without them, as baseline.
+	flag.IntVar(&cfg.stalled, "stalled", 0, "also open this many clients on the same topic that stop reading after the response head, and compare with a run without them")
+	// -last-event-id unknown makes every connection a full replay of the
+	// topic's history, to see what a replay holds per connection; each
+	// round also runs without the header, as baseline.
+	flag.StringVar(&cfg.lastEventID, "last-event-id", "", `"unknown": publish -history messages first, then have every client send a Last-Event-ID the server never issued; compare with a run without the header`)
+	// -history is how full the topic is when the replaying clients come.
+	flag.IntVar(&cfg.history, "history", 1000, "with -last-event-id: messages of -payload bytes published before the clients connect (the godanet Hub keeps 1000)")
 	flag.Parse()
 
 	limit, limitErr := raiseFileLimit(1 << 17)
@@ -102,9 +139,19 @@ func main() {
 		}
 		cfg.conns = append(cfg.conns, n)
 	}
+	switch {
+	case cfg.rounds < 1:
+		log.Fatalf("-rounds %d: give at least 1", cfg.rounds)
+	case cfg.stalled < 0:
+		log.Fatalf("-stalled %d: give a count of clients, 0 for none", cfg.stalled)
+	case cfg.lastEventID != "" && cfg.lastEventID != "unknown":
+		log.Fatalf(`-last-event-id %q: the one mode is "unknown"`, cfg.lastEventID)
+	case cfg.history < 0:
+		log.Fatalf("-history %d: give a count of messages", cfg.history)
+	}
 	// Each side holds one descriptor per connection, plus a few of its
 	// own: stdio, the poller, the listener, the admin connection.
-	if most := slices.Max(cfg.conns); uint64(most)+fdReserve > limit {
+	if most := slices.Max(cfg.conns) + cfg.stalled; uint64(most)+fdReserve > limit {
 		log.Fatalf("%d connections need %d file descriptors on each side, over the limit of %d (%v); ask for at most %d",
 			most, most+fdReserve, limit, limitErr, limit-fdReserve)
 	}
@@ -112,17 +159,23 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var results []result
-	for _, n := range cfg.conns {
-		for _, variant := range cfg.servers {
-			r, err := runOne(ctx, cfg, variant, n)
-			if err != nil {
-				log.Fatalf("%s at %d connections: %v", variant, n, err)
+	for round := 1; round <= cfg.rounds; round++ {
+		for _, n := range cfg.conns {
+			for _, variant := range cfg.servers {
+				for _, a := range cfg.arms(round) {
+					r, err := runOne(ctx, cfg, variant, n, a)
+					if err != nil {
+						log.Fatalf("%s at %d connections%s: %v", variant, n, a.label(), err)
+					}
+					r.Round = round
+					printResult(os.Stdout, r)
+					results = append(results, r)
+				}
 			}
-			printResult(os.Stdout, r)
-			results = append(results, r)
 		}
 	}
 	printSummary(os.Stdout, cfg, results)
+	printComparisons(os.Stdout, cfg, results)
 	if cfg.jsonOut != "" {
 		b, _ := json.MarshalIndent(results, "", "  ")
 		if err := os.WriteFile(cfg.jsonOut, append(b, '\n'), 0o644); err != nil {
@@ -131,7 +184,7 @@ func main() {
 	}
 	for _, r := range results {
 		if r.Held < r.Conns {
-			log.Printf("%s held %d of %d connections", r.Variant, r.Held, r.Conns)
+			log.Printf("%s held %d of %d connections", r.name(), r.Held, r.Conns)
 			os.Exit(1)
 		}
 	}

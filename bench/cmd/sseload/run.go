@@ -1,17 +1,12 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"math"
-	"net"
-	"net/http"
+	"math/rand/v2"
 	"net/url"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,11 +15,13 @@ import (
 	"github.com/godanet/godanet/bench/internal/sseserver"
 )
 
-// result is one run: one variant at one connection count.
+// result is one run: one variant at one connection count, one arm.
 type result struct {
 	Variant   string  `json:"variant"`
-	Conns     int     `json:"conns"`     // asked for
-	Connected int     `json:"connected"` // streams opened
+	Round     int     `json:"round"`
+	Arm       arm     `json:"arm"`
+	Conns     int     `json:"conns"`     // healthy clients asked for
+	Connected int     `json:"connected"` // healthy streams opened
 	Held      int     `json:"held"`      // still open, every event received, at the end
 	ConnectS  float64 `json:"connect_s"` // time to open them all
 
@@ -32,7 +29,8 @@ type result struct {
 	Idle   sseserver.Stats `json:"idle"`   // with every connection open, before publishing
 	Loaded sseserver.Stats `json:"loaded"` // after publishing
 
-	// Per connection: the growth from Base, divided by Connected.
+	// Per connection: the growth from Base, divided by the streams
+	// opened (healthy and stalled).
 	IdleRSS        float64 `json:"idle_rss_per_conn"`
 	IdleHeap       float64 `json:"idle_heap_per_conn"`  // live heap
 	IdleStack      float64 `json:"idle_stack_per_conn"` // goroutine stacks
@@ -46,12 +44,19 @@ type result struct {
 	Expected    int64   `json:"expected"` // published × connected
 	Delivered   int64   `json:"delivered"`
 	DeliveredPS float64 `json:"delivered_per_s"`
-	P50ms       float64 `json:"p50_ms"`
-	P99ms       float64 `json:"p99_ms"`
-	MaxMs       float64 `json:"max_ms"`
+	// Publish-to-receive latency over every delivery to a healthy client.
+	P50ms float64 `json:"p50_ms"`
+	P99ms float64 `json:"p99_ms"`
+	MaxMs float64 `json:"max_ms"`
 	// CPUPerEventUs is the server's CPU time (user and system) from the
 	// first publish to the last delivery, per event delivered, in µs.
 	CPUPerEventUs float64 `json:"cpu_per_event_us"`
+
+	Stalled stalledResult `json:"stalled"`
+	// Replayed is the fewest and the most history events a healthy
+	// client received (see replay.go).
+	ReplayedMin int64 `json:"replayed_min"`
+	ReplayedMax int64 `json:"replayed_max"`
 }
 
 // run is the state of one run shared by the clients and the publisher.
@@ -59,15 +64,18 @@ type run struct {
 	t0        time.Time
 	pubAt     []atomic.Int64 // ns since t0 at which event seq was published
 	received  atomic.Int64
-	warm      atomic.Int64 // clients that have had a warm-up event
+	ready     atomic.Int64 // clients ready for publishing (client.setReady)
 	lastRecv  atomic.Int64 // ns since t0 of the latest delivery
 	published atomic.Int64
 }
 
 func (r *run) since() int64 { return int64(time.Since(r.t0)) }
 
-func runOne(ctx context.Context, cfg config, variant string, n int) (result, error) {
-	res := result{Variant: variant, Conns: n, Rate: cfg.rate}
+// started is the wall-clock time of the first publish.
+func (r *run) started() time.Time { return r.t0.Add(time.Duration(r.pubAt[0].Load())) }
+
+func runOne(ctx context.Context, cfg config, variant string, n int, a arm) (result, error) {
+	res := result{Variant: variant, Arm: a, Conns: n, Rate: cfg.rate}
 	base, pid := cfg.target, 0
 	if base == "" {
 		url, child, stop, err := startServer(ctx, cfg, variant)
@@ -95,9 +103,13 @@ func runOne(ctx context.Context, cfg config, variant string, n int) (result, err
 	addr := u.Host
 
 	// Warm the server once (a publish to no one), so that its base figures
-	// include its first allocations.
-	if err := publish(ctx, base, []byte("warm")); err != nil {
+	// include its first allocations; then fill the history, if asked, so
+	// that they include it too.
+	if err := publish(ctx, base, []byte(warmData)); err != nil {
 		return res, fmt.Errorf("publish: %w", err)
+	}
+	if err := fillHistory(ctx, cfg, base, a.History); err != nil {
+		return res, err
 	}
 	if res.Base, err = stats(ctx, base, true); err != nil {
 		return res, err
@@ -109,17 +121,20 @@ func runOne(ctx context.Context, cfg config, variant string, n int) (result, err
 	}
 	r := &run{t0: time.Now(), pubAt: make([]atomic.Int64, maxPub)}
 
-	// Open the connections, cfg.dialers at a time.
-	clients := make([]*client, n)
+	// Open the connections, cfg.dialers at a time, the stalled ones
+	// among the healthy in no particular order.
+	request := eventsRequest(a.LastEventID)
+	clients := make([]*client, n+a.Stalled)
 	for i := range clients {
-		clients[i] = &client{}
+		clients[i] = &client{stalled: i >= n, request: request}
 	}
+	rand.Shuffle(len(clients), func(i, j int) { clients[i], clients[j] = clients[j], clients[i] })
 	started := time.Now()
 	connectCtx, cancelConnect := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancelConnect()
 	next := make(chan *client)
 	var dialing sync.WaitGroup
-	for range min(cfg.dialers, n) {
+	for range min(cfg.dialers, len(clients)) {
 		dialing.Go(func() {
 			for c := range next {
 				c.open(connectCtx, addr)
@@ -135,13 +150,17 @@ func runOne(ctx context.Context, cfg config, variant string, n int) (result, err
 	var readers sync.WaitGroup
 	var firstErr error
 	for _, c := range clients {
-		if c.err != nil {
+		switch {
+		case c.err != nil:
 			if firstErr == nil {
 				firstErr = c.err
 			}
 			continue
+		case c.stalled:
+			res.Stalled.Opened++
+		default:
+			res.Connected++
 		}
-		res.Connected++
 		readers.Go(func() { c.read(r) })
 	}
 	defer func() {
@@ -150,8 +169,9 @@ func runOne(ctx context.Context, cfg config, variant string, n int) (result, err
 		}
 		readers.Wait()
 	}()
-	if res.Connected < n {
-		fmt.Printf("  %s: opened %d of %d connections; first error: %v\n", variant, res.Connected, n, firstErr)
+	opened := res.Connected + res.Stalled.Opened
+	if opened < len(clients) {
+		fmt.Printf("  %s: opened %d of %d connections; first error: %v\n", variant, opened, len(clients), firstErr)
 	}
 	if res.Connected == 0 {
 		return res, fmt.Errorf("no connection opened: %w", firstErr)
@@ -164,23 +184,24 @@ func runOne(ctx context.Context, cfg config, variant string, n int) (result, err
 		if err != nil {
 			return res, err
 		}
-		if st.Streams >= int64(res.Connected) || time.Now().After(deadline) {
+		if st.Streams >= int64(opened) || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	// Warm up: publish until every stream has had an event, so that every
-	// subscription is registered and every response head is out.
-	for deadline := time.Now().Add(30 * time.Second); r.warm.Load() < int64(res.Connected) && time.Now().Before(deadline); {
-		if err := publish(ctx, base, []byte("warm")); err != nil {
+	// Warm up: publish until every healthy stream has had an event, and
+	// every stalled one its response head, so that every subscription is
+	// registered and every response head is out.
+	for deadline := time.Now().Add(30 * time.Second); r.ready.Load() < int64(opened) && time.Now().Before(deadline); {
+		if err := publish(ctx, base, []byte(warmData)); err != nil {
 			return res, fmt.Errorf("publish: %w", err)
 		}
-		for wait := time.Now().Add(2 * time.Second); r.warm.Load() < int64(res.Connected) && time.Now().Before(wait); {
+		for wait := time.Now().Add(2 * time.Second); r.ready.Load() < int64(opened) && time.Now().Before(wait); {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
-	if w := r.warm.Load(); w < int64(res.Connected) {
-		fmt.Printf("  %s: %d of %d streams never received a warm-up event\n", variant, int64(res.Connected)-w, res.Connected)
+	if w := r.ready.Load(); w < int64(opened) {
+		fmt.Printf("  %s: %d of %d streams never received a warm-up event (or, if stalled, a response head)\n", variant, int64(opened)-w, opened)
 	}
 	if res.Idle, err = stats(ctx, base, true); err != nil {
 		return res, err
@@ -209,6 +230,11 @@ func runOne(ctx context.Context, cfg config, variant string, n int) (result, err
 	if span := time.Duration(r.lastRecv.Load() - r.pubAt[0].Load()); span > 0 {
 		res.DeliveredPS = float64(res.Delivered) / span.Seconds()
 	}
+	if res.Stalled.Opened > 0 {
+		if err := res.Stalled.measure(ctx, base, clients, r.started()); err != nil {
+			return res, err
+		}
+	}
 	if res.Loaded, err = stats(ctx, base, true); err != nil {
 		return res, err
 	}
@@ -217,10 +243,16 @@ func runOne(ctx context.Context, cfg config, variant string, n int) (result, err
 		lat     []time.Duration
 		failure error
 	)
+	res.ReplayedMin = math.MaxInt64
 	for _, c := range clients {
-		if c.err == nil && c.alive.Load() && c.got.Load() == int64(res.Published) {
+		if c.stalled || c.err != nil {
+			continue
+		}
+		if c.alive.Load() && c.got.Load() == int64(res.Published) {
 			res.Held++
 		}
+		res.ReplayedMin = min(res.ReplayedMin, c.replayed.Load())
+		res.ReplayedMax = max(res.ReplayedMax, c.replayed.Load())
 		c.mu.Lock()
 		lat = append(lat, c.lat...)
 		if failure == nil {
@@ -235,7 +267,7 @@ func runOne(ctx context.Context, cfg config, variant string, n int) (result, err
 	res.P50ms, res.P99ms, res.MaxMs = ms(quantile(lat, 0.50)), ms(quantile(lat, 0.99)), ms(quantile(lat, 1))
 
 	per := func(after, before uint64) float64 {
-		return (float64(after) - float64(before)) / float64(res.Connected)
+		return (float64(after) - float64(before)) / float64(opened)
 	}
 	res.IdleRSS = per(res.Idle.RSS, res.Base.RSS)
 	res.IdleHeap = per(res.Idle.HeapAlloc, res.Base.HeapAlloc)
@@ -256,178 +288,3 @@ func quantile(sorted []time.Duration, q float64) time.Duration {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-// publishAll publishes for cfg.duration at cfg.rate, or, with rate 0,
-// each event as soon as the last has reached every connection.
-func publishAll(ctx context.Context, cfg config, base string, r *run, conns int) error {
-	pad := bytes.Repeat([]byte("x"), cfg.payload)
-	body := func(seq int) []byte {
-		b := strconv.AppendInt(nil, int64(seq), 10)
-		b = append(b, ' ')
-		if len(b) < cfg.payload {
-			b = append(b, pad[:cfg.payload-len(b)]...)
-		}
-		return b
-	}
-	start := time.Now()
-	for seq := 0; seq < len(r.pubAt); seq++ {
-		if cfg.rate > 0 {
-			at := start.Add(time.Duration(float64(seq) / cfg.rate * float64(time.Second)))
-			if at.Sub(start) >= cfg.duration {
-				break
-			}
-			if d := time.Until(at); d > 0 {
-				select {
-				case <-time.After(d):
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-			}
-		} else {
-			if time.Since(start) >= cfg.duration {
-				break
-			}
-			// Closed loop: wait for the last event everywhere (or 5s).
-			want := int64(seq) * int64(conns)
-			for deadline := time.Now().Add(5 * time.Second); r.received.Load() < want && time.Now().Before(deadline); {
-				time.Sleep(50 * time.Microsecond)
-			}
-		}
-		r.pubAt[seq].Store(r.since())
-		r.published.Add(1)
-		if err := publish(ctx, base, body(seq)); err != nil {
-			return fmt.Errorf("publish %d: %w", seq, err)
-		}
-	}
-	return nil
-}
-
-func publish(ctx context.Context, base string, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/publish", bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "text/plain")
-	res, err := adminClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	if res.StatusCode/100 != 2 {
-		return fmt.Errorf("POST /publish: %s", res.Status)
-	}
-	return nil
-}
-
-// client is one SSE connection.
-type client struct {
-	conn  net.Conn
-	warm  atomic.Bool  // has had a warm-up event
-	err   error        // why it could not open; set before reading starts
-	alive atomic.Bool  // reading, not ended
-	got   atomic.Int64 // events received
-
-	mu      sync.Mutex
-	lat     []time.Duration
-	failure error // why the stream failed, if it did
-}
-
-func (c *client) setFailure(err error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.failure = err
-}
-
-const eventsRequest = "GET /events HTTP/1.1\r\nHost: sseload\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n"
-
-// open connects and sends the request, trying three times. It does not
-// wait for the response: go-sse sends the response head with the first
-// event, and an EventSource waits for it too.
-func (c *client) open(ctx context.Context, addr string) {
-	for attempt := range 3 {
-		if attempt > 0 {
-			time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
-		}
-		if c.err = c.try(ctx, addr); c.err == nil || ctx.Err() != nil {
-			return
-		}
-	}
-}
-
-func (c *client) try(ctx context.Context, addr string) error {
-	d := net.Dialer{Timeout: 10 * time.Second}
-	conn, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return err
-	}
-	if _, err := conn.Write([]byte(eventsRequest)); err != nil {
-		conn.Close()
-		return err
-	}
-	c.conn = conn
-	c.alive.Store(true)
-	return nil
-}
-
-// read parses the event stream until the connection ends, recording each
-// event's latency from its publish. It follows the WHATWG parsing rules as
-// far as this load needs: lines, "data:" fields, a blank line dispatches,
-// comments are skipped.
-func (c *client) read(r *run) {
-	defer c.alive.Store(false)
-	br := bufio.NewReaderSize(c.conn, 1024)
-	res, err := http.ReadResponse(br, nil)
-	if err != nil {
-		c.setFailure(err)
-		return
-	}
-	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
-		c.setFailure(fmt.Errorf("GET /events: %s, Content-Type %q", res.Status, res.Header.Get("Content-Type")))
-		return
-	}
-	body := bufio.NewReaderSize(res.Body, 512)
-	seq, warm := -1, false
-	for {
-		line, err := body.ReadSlice('\n')
-		if err != nil {
-			return // the server ended the stream, or the run closed it
-		}
-		line = bytes.TrimRight(line, "\r\n")
-		switch {
-		case len(line) == 0:
-			if warm && !c.warm.Load() {
-				c.warm.Store(true)
-				r.warm.Add(1)
-			}
-			if seq >= 0 && seq < len(r.pubAt) {
-				now := r.since()
-				d := time.Duration(now - r.pubAt[seq].Load())
-				c.mu.Lock()
-				c.lat = append(c.lat, d)
-				c.mu.Unlock()
-				c.got.Add(1)
-				r.received.Add(1)
-				for last := r.lastRecv.Load(); now > last && !r.lastRecv.CompareAndSwap(last, now); last = r.lastRecv.Load() {
-				}
-			}
-			seq, warm = -1, false
-		case line[0] == ':':
-		default:
-			if data, ok := bytes.CutPrefix(line, []byte("data:")); ok {
-				data = bytes.TrimPrefix(data, []byte(" "))
-				num, _, _ := bytes.Cut(data, []byte(" "))
-				if n, err := strconv.Atoi(string(num)); err == nil {
-					seq = n
-				} else if string(num) == "warm" {
-					warm = true
-				}
-			}
-		}
-	}
-}
-
-func (c *client) close() {
-	if c.conn != nil {
-		c.conn.Close()
-	}
-}

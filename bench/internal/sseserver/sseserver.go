@@ -5,6 +5,8 @@
 //	POST /publish  publishes the request body as one event's data
 //	GET  /stats    the server's own figures as JSON (Stats); ?gc=1 first
 //	               collects garbage and returns freed memory to the OS
+//	GET  /closed   when the server let go of each connection, by client
+//	               address (see closeLog)
 //
 // Each variant is written the way its library's users would write it,
 // with the library's defaults:
@@ -18,7 +20,7 @@
 //   - go-sse: go-sse's Server with its default provider, Joe, on net/http.
 //
 // All three run on the same http.Server settings, behind the same wrapper
-// that counts open streams.
+// that counts open streams and records when each connection was closed.
 package sseserver
 
 import (
@@ -77,6 +79,7 @@ type Server struct {
 	conns     atomic.Int64
 	streams   atomic.Int64
 	published atomic.Int64
+	closed    closeLog
 }
 
 // New builds the named variant. With pprof, it also serves
@@ -103,12 +106,13 @@ func New(variant string, pprof bool) (*Server, error) {
 	s.http = &http.Server{
 		Handler:           s.wrap(h),
 		ReadHeaderTimeout: 10 * time.Second,
-		ConnState: func(_ net.Conn, st http.ConnState) {
+		ConnState: func(c net.Conn, st http.ConnState) {
 			switch st {
 			case http.StateNew:
 				s.conns.Add(1)
 			case http.StateClosed, http.StateHijacked:
 				s.conns.Add(-1)
+				s.closed.record(c)
 			}
 		},
 	}
@@ -133,13 +137,15 @@ func (s *Server) Close() error {
 	return err
 }
 
-// wrap answers /stats and counts the streams of every variant the same
-// way, around the variant's own handler.
+// wrap answers /stats and /closed and counts the streams of every variant
+// the same way, around the variant's own handler.
 func (s *Server) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/stats":
 			s.serveStats(w, r)
+		case "/closed":
+			s.closed.ServeHTTP(w, r)
 		case "/events":
 			s.streams.Add(1)
 			defer s.streams.Add(-1)
