@@ -32,15 +32,21 @@ type Upload struct {
 // limit by tag and one by builder, and a stream whose producer panics.
 type LimitsController struct {
 	core.Controller `path:"/limits"`
+	Hub             *sse.Hub
 
 	_ core.POST `path:"/app"    handler:"Accept"`
 	_ core.POST `path:"/tagged" handler:"Accept" bodylimit:"2K"`
 }
 
 func (c *LimitsController) Routes(r *core.Routes) {
+	r.SSE("/hub", c.FromHub)
 	r.POST("/built", c.Accept).BodyLimit(4096)
 	r.POST("/unlimited", c.Accept).BodyLimit(-1)
 	r.SSE("/panics", c.Panics)
+}
+
+func (c *LimitsController) FromHub(ctx echo.Context) (<-chan sse.Message, error) {
+	return c.Hub.Subscribe(ctx.Request().Context(), "t", "")
 }
 
 func (c *LimitsController) Accept(_ echo.Context, in Upload) (int, error) { return len(in.Data), nil }
@@ -56,7 +62,11 @@ func (c *LimitsController) Panics(ctx echo.Context) (<-chan sse.Message, error) 
 func newLimitsApp(t *testing.T, logs io.Writer, options ...core.Option) *core.App {
 	t.Helper()
 	options = append([]core.Option{core.WithLogger(slog.New(slog.NewTextHandler(logs, nil))), core.WithMiddleware(middleware.RequestID())}, options...)
-	app, err := core.New(&module.Module{Name: "limits", Controllers: []any{&LimitsController{}}}, options...)
+	app, err := core.New(&module.Module{
+		Name:        "limits",
+		Providers:   []any{sse.NewHub},
+		Controllers: []any{func(hub *sse.Hub) *LimitsController { return &LimitsController{Hub: hub} }},
+	}, options...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,6 +272,57 @@ func TestShutdownClosesConnectionsThatNeverSentARequest(t *testing.T) {
 		if n, err := c.Read(make([]byte, 1)); n != 0 || err == nil || isTimeout(err) {
 			t.Errorf("pre-opened connection %d: read %d, %v; want it closed", i, n, err)
 		}
+	}
+}
+
+// TestStalledStreamIsCutSoon: a client that stops reading is noticed once
+// a bounded send buffer is full, not after the megabytes an unbounded one
+// absorbs, and its connection is cut while the others go on.
+func TestStalledStreamIsCutSoon(t *testing.T) {
+	const (
+		message = 4 << 10
+		// The stream's send buffer (128 KiB, doubled by Linux), the
+		// client's receive buffer and the Hub's 16 messages hold well
+		// under this; an unbounded send buffer grows to 4 MiB.
+		most = 2 << 20
+	)
+	logs := &syncBuffer{}
+	app := newLimitsApp(t, io.Discard, core.WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	addr := startLimitsApp(t, app)
+	hub, err := core.Resolve[*sse.Hub](app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stalled, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stalled.Close()
+	io.WriteString(stalled, "GET /limits/hub HTTP/1.1\r\nHost: x\r\n\r\n")
+	r := bufio.NewReader(stalled)
+	if line, _ := r.ReadString('\n'); !strings.HasPrefix(line, "HTTP/1.1 200") {
+		t.Fatalf("stream answered %q", line)
+	}
+	for line := ""; line != "\r\n"; line, _ = r.ReadString('\n') {
+	} // the headers; from now on the client reads nothing
+	// Paced, so that a healthy stream would keep up: the Hub drops this
+	// one only once the buffers between it and the client are full.
+	data := strings.Repeat("x", message)
+	for sent := 0; ; sent += message {
+		if strings.Contains(logs.String(), "SSE stream ended by a write error") {
+			t.Logf("cut after %d KiB published", sent>>10)
+			if sent > most {
+				t.Errorf("the stalled stream was cut after %d bytes, want under %d", sent, most)
+			}
+			return
+		}
+		if sent > 4*most {
+			t.Fatalf("the stalled stream still held after %d bytes", sent)
+		}
+		if _, err := hub.Publish("t", sse.Message{Data: data}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond) // the publish rate, not a synchronisation
 	}
 }
 

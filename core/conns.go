@@ -1,10 +1,39 @@
 package core
 
 import (
+	"context"
+	"crypto/tls"
 	"net"
 	"net/http"
 	"sync"
 )
+
+// connKey is the context key of a request's connection, which the App's
+// server puts in every request's context (withConn).
+type connKey struct{}
+
+// withConn returns a ConnContext hook that puts the connection in its
+// requests' contexts, and then calls next, the server's own hook, if any.
+func withConn(next func(context.Context, net.Conn) context.Context) func(context.Context, net.Conn) context.Context {
+	return func(ctx context.Context, c net.Conn) context.Context {
+		if next != nil {
+			ctx = next(ctx, c)
+		}
+		return context.WithValue(ctx, connKey{}, c)
+	}
+}
+
+// limitSendBuffer sets the send buffer of the request's TCP connection,
+// when the App's server made the request; see Limits.StreamSendBuffer.
+func limitSendBuffer(r *http.Request, bytes int) {
+	c, _ := r.Context().Value(connKey{}).(net.Conn)
+	if t, ok := c.(*tls.Conn); ok {
+		c = t.NetConn()
+	}
+	if tcp, ok := c.(*net.TCPConn); ok && bytes > 0 {
+		_ = tcp.SetWriteBuffer(bytes)
+	}
+}
 
 // unusedConns tracks the connections that have not begun a request yet.
 // Browsers open such connections ahead of need, and net/http's Shutdown

@@ -92,7 +92,16 @@ func routingDetail(status int, c echo.Context) string {
 
 // writeProblem answers with p as application/problem+json, ending with a
 // newline as JSON results do.
+//
+// A problem to a request with a body closes the connection: the body may
+// be unread (a 413, 415 or 401 answers before reading it), and net/http
+// would otherwise read what is left before answering, waiting on a client
+// that stalls. Closing, it answers at once, then lingers so that a client
+// still sending reads the answer rather than a reset.
 func writeProblem(c echo.Context, p *Problem) error {
+	if c.Request().ContentLength != 0 {
+		c.Response().Header().Set(echo.HeaderConnection, "close")
+	}
 	if c.Request().Method == http.MethodHead {
 		return c.NoContent(p.Status)
 	}

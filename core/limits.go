@@ -43,6 +43,16 @@ type Limits struct {
 	// MaxHeaderBytes bounds the request line and headers, the URL
 	// included (default 64 KiB); net/http answers 431 past it.
 	MaxHeaderBytes int
+	// StreamSendBuffer bounds the kernel's send buffer of a connection
+	// once it carries an event stream (default 128 KiB, which Linux
+	// doubles). Left to the kernel, a client that stops reading absorbs
+	// megabytes before its stream falls behind the Hub, and for all that
+	// time it costs the server memory and copying as much as a healthy
+	// client; bounded, it is noticed and cut within seconds. A stream
+	// still moves StreamSendBuffer per round trip: 2.5 MB/s at 100 ms.
+	// It applies when the App serves (Listen, Start, Serve), not through
+	// Handler.
+	StreamSendBuffer int
 }
 
 // The defaults of Limits. A body of 1 MiB holds any JSON document a form
@@ -55,6 +65,7 @@ const (
 	DefaultReadHeaderTimeout = 10 * time.Second
 	DefaultIdleTimeout       = 60 * time.Second
 	DefaultMaxHeaderBytes    = 64 << 10
+	DefaultStreamSendBuffer  = 128 << 10
 )
 
 // WithLimits sets the App's request limits; see Limits.
@@ -83,6 +94,7 @@ func (l Limits) withDefaults() Limits {
 		ReadHeaderTimeout: time.Duration(pick(int64(l.ReadHeaderTimeout), int64(DefaultReadHeaderTimeout))),
 		IdleTimeout:       time.Duration(pick(int64(l.IdleTimeout), int64(DefaultIdleTimeout))),
 		MaxHeaderBytes:    int(pick(int64(l.MaxHeaderBytes), DefaultMaxHeaderBytes)),
+		StreamSendBuffer:  int(pick(int64(l.StreamSendBuffer), DefaultStreamSendBuffer)),
 	}
 }
 
@@ -114,12 +126,7 @@ func admit(bodyLimit int64) echo.MiddlewareFunc {
 			}
 			if bodyLimit > 0 && r.Body != nil && r.Body != http.NoBody {
 				if r.ContentLength > bodyLimit {
-					// Closed unread, net/http half-closes the connection
-					// after the 413 and lingers, so that a client still
-					// sending reads the answer instead of a reset; a
-					// client that waits for 100 Continue sends nothing.
-					_ = r.Body.Close()
-					return bodyTooLarge(bodyLimit)
+					return bodyTooLarge(bodyLimit) // unread; see writeProblem
 				}
 				r.Body = http.MaxBytesReader(c.Response().Writer, r.Body, bodyLimit)
 			}

@@ -70,6 +70,7 @@ func (a *App) Serve(ln net.Listener) error {
 	srv.Handler = a
 	a.cfg.limits.applyTo(srv)
 	srv.ConnState = a.unused.hook(srv.ConnState)
+	srv.ConnContext = withConn(srv.ConnContext)
 	a.listener = ln
 	a.echo.Listener = ln
 	a.serveDone = make(chan struct{})

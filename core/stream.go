@@ -94,6 +94,7 @@ func (a *App) streamHandler(h *handlerPlan, route string) echo.HandlerFunc {
 		if err := errorOf(out[1]); err != nil {
 			return err
 		}
+		limitSendBuffer(c.Request(), a.cfg.limits.StreamSendBuffer)
 		return a.serveStream(c, route, out[0])
 	}
 }
