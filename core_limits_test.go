@@ -279,6 +279,25 @@ func TestShutdownClosesConnectionsThatNeverSentARequest(t *testing.T) {
 // a bounded send buffer is full, not after the megabytes an unbounded one
 // absorbs, and its connection is cut while the others go on.
 func TestStalledStreamIsCutSoon(t *testing.T) {
+	t.Run("App.Start", func(t *testing.T) { testStalledStreamIsCutSoon(t, startLimitsApp) })
+	t.Run("own server with ConfigureServer", func(t *testing.T) {
+		testStalledStreamIsCutSoon(t, func(t *testing.T, app *core.App) string {
+			srv := httptest.NewUnstartedServer(app.Handler())
+			app.ConfigureServer(srv.Config)
+			srv.Start()
+			t.Cleanup(func() {
+				srv.Close()
+				_ = app.Shutdown(context.Background())
+			})
+			if srv.Config.ReadTimeout != core.DefaultReadTimeout {
+				t.Errorf("ConfigureServer left ReadTimeout %v", srv.Config.ReadTimeout)
+			}
+			return srv.Listener.Addr().String()
+		})
+	})
+}
+
+func testStalledStreamIsCutSoon(t *testing.T, serve func(*testing.T, *core.App) string) {
 	const (
 		message = 4 << 10
 		// The stream's send buffer (128 KiB, doubled by Linux), the
@@ -288,7 +307,7 @@ func TestStalledStreamIsCutSoon(t *testing.T) {
 	)
 	logs := &syncBuffer{}
 	app := newLimitsApp(t, io.Discard, core.WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
-	addr := startLimitsApp(t, app)
+	addr := serve(t, app)
 	hub, err := core.Resolve[*sse.Hub](app)
 	if err != nil {
 		t.Fatal(err)

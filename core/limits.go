@@ -20,8 +20,8 @@ import (
 //
 // The server fields (ReadTimeout, ReadHeaderTimeout, IdleTimeout,
 // MaxHeaderBytes) are set on the App's http.Server (Echo().Server) when
-// it starts serving, and only where that server's own field is zero: a
-// value set there wins.
+// it starts serving, or on your own by App.ConfigureServer, and only
+// where that server's own field is zero: a value set there wins.
 type Limits struct {
 	// BodyBytes is the largest request body a route reads (default 1 MiB,
 	// DefaultBodyBytes). A route sets its own with the bodylimit tag or
@@ -50,8 +50,8 @@ type Limits struct {
 	// time it costs the server memory and copying as much as a healthy
 	// client; bounded, it is noticed and cut within seconds. A stream
 	// still moves StreamSendBuffer per round trip: 2.5 MB/s at 100 ms.
-	// It applies when the App serves (Listen, Start, Serve), not through
-	// Handler.
+	// It applies when the App serves (Listen, Start, Serve), or on a
+	// server of your own passed to App.ConfigureServer.
 	StreamSendBuffer int
 }
 

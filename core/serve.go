@@ -68,9 +68,7 @@ func (a *App) Serve(ln net.Listener) error {
 	}
 	srv := a.echo.Server
 	srv.Handler = a
-	a.cfg.limits.applyTo(srv)
-	srv.ConnState = a.unused.hook(srv.ConnState)
-	srv.ConnContext = withConn(srv.ConnContext)
+	a.ConfigureServer(srv)
 	a.listener = ln
 	a.echo.Listener = ln
 	a.serveDone = make(chan struct{})
@@ -81,6 +79,19 @@ func (a *App) Serve(ln net.Listener) error {
 		}
 	}()
 	return nil
+}
+
+// ConfigureServer gives srv what the App's own server gets when it
+// serves: the zero timeouts and header limit from the App's Limits, the
+// connection hooks that bound an event stream's send buffer
+// (Limits.StreamSendBuffer), and the tracking that lets Shutdown close
+// connections that never sent a request. Serve calls it; call it on a
+// server of your own that serves Handler, before it serves. The server's
+// own ConnState and ConnContext hooks are kept and still called.
+func (a *App) ConfigureServer(srv *http.Server) {
+	a.cfg.limits.applyTo(srv)
+	srv.ConnState = a.unused.hook(srv.ConnState)
+	srv.ConnContext = withConn(srv.ConnContext)
 }
 
 // Addr is the address the App listens on, or nil before Start.

@@ -20,7 +20,9 @@
 //   - go-sse: go-sse's Server with its default provider, Joe, on net/http.
 //
 // All three run on the same http.Server settings, behind the same wrapper
-// that counts open streams and records when each connection was closed.
+// that counts open streams and records when each connection was closed;
+// godanet's is configured by App.ConfigureServer too, as an App's own
+// server is (its timeouts, and the bounded send buffer of a stream).
 package sseserver
 
 import (
@@ -75,6 +77,9 @@ type Server struct {
 	http    *http.Server
 	close   func()
 	pprof   bool
+	// configure, when set, configures the http.Server as the variant
+	// would its own (godanet: App.ConfigureServer).
+	configure func(*http.Server)
 
 	conns     atomic.Int64
 	streams   atomic.Int64
@@ -115,6 +120,9 @@ func New(variant string, pprof bool) (*Server, error) {
 				s.closed.record(c)
 			}
 		},
+	}
+	if s.configure != nil {
+		s.configure(s.http)
 	}
 	return s, nil
 }
@@ -253,6 +261,8 @@ func (s *Server) godanet() (http.Handler, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	// Served as an App serves itself: its limits and connection hooks.
+	s.configure = app.ConfigureServer
 	return app.Handler(), func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
