@@ -118,9 +118,8 @@ func New(root *module.Module, options ...Option) (*App, error) {
 func (a *App) mapRoutes(appGuards []Guard) error {
 	seen := map[string]string{} // "GET /todos" -> who declared it
 	type headRoute struct {
-		path       string
-		h          echo.HandlerFunc
-		middleware []echo.MiddlewareFunc
+		path string
+		h    echo.HandlerFunc
 	}
 	var heads []headRoute // GET routes (SSE too), answered for HEAD unless a HEAD route is declared
 	for _, c := range a.graph.Controllers() {
@@ -180,16 +179,18 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 				bodyLimit = 0
 			}
 			// admit runs first, so no middleware reads an unbounded body.
-			middleware := concat([]echo.MiddlewareFunc{admit(bodyLimit)}, ci.middleware, rt.middleware)
+			// The chain is composed once, here: echo would compose a
+			// route's middleware again on every request.
+			h = chain(h, concat([]echo.MiddlewareFunc{admit(bodyLimit)}, ci.middleware, rt.middleware))
 			if rt.method == methodAny {
-				a.echo.Any(path, h, middleware...)
+				a.echo.Any(path, h)
 			} else {
-				a.echo.Add(rt.method, path, h, middleware...)
+				a.echo.Add(rt.method, path, h)
 			}
 			if rt.method == http.MethodGet {
 				// An SSE route's HEAD gets the stream's headers and no
 				// stream (sse.ServeHTTP).
-				heads = append(heads, headRoute{path, h, middleware})
+				heads = append(heads, headRoute{path, h})
 			}
 			info := RouteInfo{Method: rt.method, Path: path, Module: ci.module, Controller: ci.short, Handler: rt.name, Status: rt.status, Guards: len(guards)}
 			a.routes = append(a.routes, info)
@@ -200,7 +201,7 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 	// body; echo does not do it by itself. net/http drops the body.
 	for _, hr := range heads {
 		if _, declared := seen[routeKey(http.MethodHead, hr.path)]; !declared {
-			a.echo.Add(http.MethodHead, hr.path, hr.h, hr.middleware...)
+			a.echo.Add(http.MethodHead, hr.path, hr.h)
 		}
 	}
 	return nil
@@ -251,6 +252,14 @@ func routeKey(method, path string) string {
 		}
 	}
 	return b.String()
+}
+
+// chain wraps h in middleware, the first outermost, as echo would.
+func chain(h echo.HandlerFunc, middleware []echo.MiddlewareFunc) echo.HandlerFunc {
+	for i := len(middleware) - 1; i >= 0; i-- {
+		h = middleware[i](h)
+	}
+	return h
 }
 
 func concat[T any](lists ...[]T) []T {
