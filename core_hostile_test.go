@@ -85,11 +85,11 @@ func (c *hostileController) Create(_ echo.Context, in hostileInput) (hostileInpu
 }
 
 func (c *hostileController) Item(_ echo.Context, in hostileItemQuery) (hostileItem, error) {
-	return hostileItem{ID: in.ID, Limit: in.Limit}, nil
+	return hostileItem(in), nil
 }
 
 func (c *hostileController) Form(_ echo.Context, in hostileFormInput) (hostileFormOutput, error) {
-	return hostileFormOutput{Title: in.Title, Count: in.Count}, nil
+	return hostileFormOutput(in), nil
 }
 
 func (c *hostileController) Events(ctx echo.Context) (<-chan sse.Message, error) {

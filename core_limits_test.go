@@ -54,10 +54,13 @@ func (c *LimitsController) Accept(_ echo.Context, in Upload) (int, error) { retu
 func (c *LimitsController) Panics(ctx echo.Context) (<-chan sse.Message, error) {
 	return sse.Stream(ctx.Request().Context(), func(ctx context.Context, emit func(sse.Message) bool) {
 		emit(sse.Message{ID: "1", Data: "before the panic"})
-		var m map[string]int
-		m["nil map"]++
+		m := notMade()
+		m["nil map"]++ // panics: a bug in user code
 	}), nil
 }
+
+// notMade returns a map nobody made, as buggy user code does.
+func notMade() map[string]int { return nil }
 
 func newLimitsApp(t *testing.T, logs io.Writer, options ...core.Option) *core.App {
 	t.Helper()

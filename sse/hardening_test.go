@@ -36,7 +36,7 @@ func TestStreamProducerPanics(t *testing.T) {
 		defer cancel(nil)
 		events := sse.Stream(ctx, func(ctx context.Context, emit func(sse.Message) bool) {
 			emit(sse.Message{ID: "1", Data: "before"})
-			var m map[string]int
+			m := notMade()
 			m["boom"]++ // panics
 		})
 		sse.ServeHTTP(w, r.WithContext(ctx), events)
@@ -61,6 +61,9 @@ func TestStreamPanicWithoutStreamContext(t *testing.T) {
 		t.Fatal("got a message, want the channel closed")
 	}
 }
+
+// notMade returns a map nobody made, as buggy user code does.
+func notMade() map[string]int { return nil }
 
 func fmtAny(v any) string {
 	if err, ok := v.(error); ok {
