@@ -40,6 +40,7 @@ type LimitsController struct {
 
 func (c *LimitsController) Routes(r *core.Routes) {
 	r.SSE("/hub", c.FromHub)
+	r.GET("/gone", c.Gone)
 	r.POST("/built", c.Accept).BodyLimit(4096)
 	r.POST("/unlimited", c.Accept).BodyLimit(-1)
 	r.SSE("/panics", c.Panics)
@@ -48,6 +49,12 @@ func (c *LimitsController) Routes(r *core.Routes) {
 func (c *LimitsController) FromHub(ctx echo.Context) (<-chan sse.Message, error) {
 	return c.Hub.Subscribe(ctx.Request().Context(), "t", "")
 }
+
+// errGoneQuietly is a shared sentinel with no detail: answering with it
+// must never change it.
+var errGoneQuietly = core.NotFound("")
+
+func (c *LimitsController) Gone(echo.Context) error { return errGoneQuietly }
 
 func (c *LimitsController) Accept(_ echo.Context, in Upload) (int, error) { return len(in.Data), nil }
 
@@ -242,11 +249,29 @@ func TestStreamProducerPanicEndsOnlyItsStream(t *testing.T) {
 // each. With a deadline shorter than that, Shutdown must still finish in
 // time, with a stream and a used keep-alive connection open too.
 func TestShutdownClosesConnectionsThatNeverSentARequest(t *testing.T) {
+	t.Run("App.Start", func(t *testing.T) {
+		testShutdownClosesUnused(t, func(app *core.App) string {
+			if err := app.Start("127.0.0.1:0"); err != nil {
+				t.Fatal(err)
+			}
+			return app.Addr().String()
+		})
+	})
+	t.Run("own server with ConfigureServer", func(t *testing.T) {
+		testShutdownClosesUnused(t, func(app *core.App) string {
+			srv := httptest.NewUnstartedServer(app.Handler())
+			app.ConfigureServer(srv.Config)
+			app.ConfigureServer(srv.Config) // a second call does nothing
+			srv.Start()
+			t.Cleanup(srv.Close)
+			return srv.Listener.Addr().String()
+		})
+	})
+}
+
+func testShutdownClosesUnused(t *testing.T, serve func(*core.App) string) {
 	app := newLimitsApp(t, io.Discard)
-	if err := app.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	addr := app.Addr().String()
+	addr := serve(app)
 	var preopened []net.Conn
 	for range 3 {
 		c, err := net.Dial("tcp", addr)
@@ -345,6 +370,53 @@ func testStalledStreamIsCutSoon(t *testing.T, serve func(*testing.T, *core.App) 
 			t.Fatal(err)
 		}
 		time.Sleep(time.Millisecond) // the publish rate, not a synchronisation
+	}
+}
+
+// TestSharedProblemIsNotChanged: the detail echo's own 404 gets is not
+// written into a Problem a handler returns, which other requests share.
+func TestSharedProblemIsNotChanged(t *testing.T) {
+	app := newLimitsApp(t, io.Discard)
+	h := &harness{t: t, app: app, srv: httptestServer(t, app)}
+	if p := h.problem(h.do(request{method: "GET", path: "/no/such/route"}), http.StatusNotFound); !strings.Contains(p.Detail, "/no/such/route") {
+		t.Errorf("router 404 detail %q", p.Detail)
+	}
+	for range 2 {
+		if p := h.problem(h.do(request{method: "GET", path: "/limits/gone"}), http.StatusNotFound); p.Detail != "" {
+			t.Errorf("the handler's own 404 got detail %q", p.Detail)
+		}
+	}
+	if errGoneQuietly.Detail != "" {
+		t.Errorf("the shared Problem was changed: %q", errGoneQuietly.Detail)
+	}
+}
+
+// TestAppMiddlewareSeesABoundedBody: app-level middleware runs before a
+// route's chain, and still cannot read past the App's limit.
+func TestAppMiddlewareSeesABoundedBody(t *testing.T) {
+	read := make(chan int, 1)
+	greedy := func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			b, err := io.ReadAll(c.Request().Body)
+			read <- len(b)
+			if err != nil {
+				return err
+			}
+			return next(c)
+		}
+	}
+	app := newLimitsApp(t, io.Discard, core.WithLimits(core.Limits{BodyBytes: 1024}), core.WithMiddleware(greedy))
+	srv := httptestServer(t, app)
+	body := io.NopCloser(strings.NewReader(strings.Repeat("x", 64<<10)))
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/limits/app", body)
+	req.ContentLength = -1 // chunked: only reading can tell its size
+	res, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if n := <-read; n > 1024 || res.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("app middleware read %d bytes and the answer was %d; want at most 1024 and 413", n, res.StatusCode)
 	}
 }
 

@@ -25,10 +25,17 @@ type App struct {
 	validator *validator.Validate
 	routes    []RouteInfo
 	streams   streams
-	unused    unusedConns       // connections that have not sent a request
-	hooks     []module.Instance // instances with hooks, in construction order
+	// bodyLimits is each route's body limit (0: none), by method and
+	// path, for admitBeforeMiddleware; appAdmits is set once that runs
+	// (the App has app-level middleware), and the routes' own admit
+	// links then stand aside.
+	bodyLimits map[routeID]int64
+	appAdmits  bool
+	unused     unusedConns       // connections that have not sent a request
+	hooks      []module.Instance // instances with hooks, in construction order
 
 	mu        sync.Mutex
+	servers   []*http.Server // configured by ConfigureServer or Serve
 	listener  net.Listener
 	serveDone chan struct{} // closed when the server's Serve returns
 	serveErr  error         // why Serve returned, unless Shutdown stopped it
@@ -103,7 +110,7 @@ func New(root *module.Module, options ...Option) (*App, error) {
 	a.echo.HTTPErrorHandler = a.errorHandler
 	a.echo.Validator = echoValidator{a.validator}
 	a.echo.JSONSerializer = strictJSON{}
-	a.echo.Use(a.cfg.middleware...)
+	a.Use(a.cfg.middleware...)
 
 	if err := a.mapRoutes(appGuards); err != nil {
 		return nil, err
@@ -122,6 +129,7 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 		h    echo.HandlerFunc
 	}
 	var heads []headRoute // GET routes (SSE too), answered for HEAD unless a HEAD route is declared
+	a.bodyLimits = map[routeID]int64{}
 	for _, c := range a.graph.Controllers() {
 		ci, err := readController(c.Module, c.Value)
 		if err != nil {
@@ -178,10 +186,16 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 			case rt.bodyLimit < 0:
 				bodyLimit = 0
 			}
-			// admit runs first, so no middleware reads an unbounded body.
-			// The chain is composed once, here: echo would compose a
-			// route's middleware again on every request.
-			h = chain(h, concat([]echo.MiddlewareFunc{admit(bodyLimit)}, ci.middleware, rt.middleware))
+			for _, m := range expandMethod(rt.method) {
+				a.bodyLimits[routeID{m, path}] = bodyLimit
+				if m == http.MethodGet {
+					a.bodyLimits[routeID{http.MethodHead, path}] = bodyLimit
+				}
+			}
+			// admit runs first, so no route middleware reads more than the
+			// route's limit. The chain is composed once, here: echo would
+			// compose a route's middleware again on every request.
+			h = chain(h, concat([]echo.MiddlewareFunc{a.admit(bodyLimit)}, ci.middleware, rt.middleware))
 			if rt.method == methodAny {
 				a.echo.Any(path, h)
 			} else {
@@ -217,8 +231,15 @@ func (a *App) Echo() *echo.Echo { return a.echo }
 // the App itself; see ServeHTTP.
 func (a *App) Handler() http.Handler { return a }
 
-// Use adds app-level echo middleware; see WithMiddleware.
-func (a *App) Use(middleware ...echo.MiddlewareFunc) { a.echo.Use(middleware...) }
+// Use adds app-level echo middleware; see WithMiddleware. The request
+// limits run before the first.
+func (a *App) Use(middleware ...echo.MiddlewareFunc) {
+	if len(middleware) > 0 && !a.appAdmits {
+		a.appAdmits = true
+		a.echo.Use(a.admitBeforeMiddleware)
+	}
+	a.echo.Use(middleware...)
+}
 
 // Resolve returns the provider of T from the app's graph.
 func Resolve[T any](a *App) (T, error) { return module.Resolve[T](a.graph) }

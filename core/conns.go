@@ -24,8 +24,13 @@ func withConn(next func(context.Context, net.Conn) context.Context) func(context
 }
 
 // limitSendBuffer sets the send buffer of the request's TCP connection,
-// when the App's server made the request; see Limits.StreamSendBuffer.
+// when a server the App configured made the request; see
+// Limits.StreamSendBuffer. Not for HEAD, which streams nothing, nor for
+// HTTP/2, whose connection carries other requests too.
 func limitSendBuffer(r *http.Request, bytes int) {
+	if r.Method == http.MethodHead || r.ProtoMajor != 1 {
+		return
+	}
 	c, _ := r.Context().Value(connKey{}).(net.Conn)
 	if t, ok := c.(*tls.Conn); ok {
 		c = t.NetConn()

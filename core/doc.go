@@ -67,7 +67,9 @@
 // a route's own), 30s to read a request and 10s its headers, 60s for an
 // idle keep-alive connection, 64 KiB of headers. A query string that Go
 // cannot read whole is a 400, not values silently dropped. A limit is
-// checked before any middleware, guard or handler runs.
+// checked before any middleware, guard or handler runs: the query before
+// echo sees the request, the route's body limit before the first app
+// middleware (or, without any, first in the route's chain).
 //
 // # Order of a request
 //
@@ -75,7 +77,10 @@
 // (app, controller, route), binding and validation, the handler, and error
 // filters (route, controller, app) on the way out. Route and controller
 // filters see what guards, binding and the handler return; errors from
-// middleware reach only the app's filters.
+// middleware reach only the app's filters. A route's controller and route
+// middleware are composed into its chain once, at start-up, as chi does
+// (echo would call each middleware's outer function on every request):
+// keep per-request state inside the handler a middleware returns.
 //
 // # Errors
 //

@@ -67,12 +67,19 @@ func (a *App) errorHandler(err error, c echo.Context) {
 		// gets the cause.
 		a.logger.Error("godanet: server error", "status", p.Status, "error", err, "method", c.Request().Method, "path", c.Request().URL.Path, "request_id", requestID(c))
 	}
-	if p.Detail == "" {
+	if p.Detail == "" && isRouterError(err) {
+		// A fresh Problem (problemFromHTTPError): never a caller's shared one.
 		p.Detail = routingDetail(p.Status, c)
 	}
 	if err := writeProblem(c, p); err != nil && !isClientGone(err) {
 		a.logger.Error("godanet: writing problem details", "error", err, "request_id", requestID(c))
 	}
+}
+
+// isRouterError reports the errors echo itself answers with when no route
+// or method matches, or its binder cannot read a body's type.
+func isRouterError(err error) bool {
+	return err == echo.ErrNotFound || err == echo.ErrMethodNotAllowed || err == echo.ErrUnsupportedMediaType
 }
 
 // routingDetail explains the statuses echo answers without a word: no
@@ -92,24 +99,35 @@ func routingDetail(status int, c echo.Context) string {
 
 // writeProblem answers with p as application/problem+json, ending with a
 // newline as JSON results do.
-//
-// A problem to a request with a body closes the connection: the body may
-// be unread (a 413, 415 or 401 answers before reading it), and net/http
-// would otherwise read what is left before answering, waiting on a client
-// that stalls. Closing, it answers at once, then lingers so that a client
-// still sending reads the answer rather than a reset.
 func writeProblem(c echo.Context, p *Problem) error {
-	if c.Request().ContentLength != 0 {
-		c.Response().Header().Set(echo.HeaderConnection, "close")
+	return writeProblemTo(c.Response(), c.Request(), p)
+}
+
+// writeProblemTo is writeProblem on net/http's terms, for what is answered
+// before echo sees the request.
+//
+// A problem to an HTTP/1.x request with a body closes the connection: the
+// body may be unread (a 413, 415 or 401 answers before reading it), and
+// net/http would otherwise read what is left before answering, waiting on
+// a client that stalls. Closing, it answers at once, then lingers so that
+// a client still sending reads the answer rather than a reset. (On
+// HTTP/2 the stream is reset alone; the connection is shared and stays.)
+func writeProblemTo(w http.ResponseWriter, r *http.Request, p *Problem) error {
+	if r.ContentLength != 0 && r.ProtoMajor == 1 {
+		w.Header().Set(echo.HeaderConnection, "close")
 	}
-	if c.Request().Method == http.MethodHead {
-		return c.NoContent(p.Status)
+	w.Header().Set(echo.HeaderContentType, "application/problem+json")
+	if r.Method == http.MethodHead {
+		w.WriteHeader(p.Status)
+		return nil
 	}
 	body, err := json.Marshal(p)
 	if err != nil {
 		return err
 	}
-	return c.Blob(p.Status, "application/problem+json", append(body, '\n'))
+	w.WriteHeader(p.Status)
+	_, err = w.Write(append(body, '\n'))
+	return err
 }
 
 // problemFor turns a known error into problem details, or returns nil for
@@ -220,8 +238,15 @@ func (a *App) recovered(c echo.Context, err *error) {
 // the log. Recovering here, around echo, costs nothing per request, where
 // an echo middleware would allocate. A deliberate http.ErrAbortHandler is
 // left to net/http.
+//
+// It first refuses a query that Go cannot read whole (admitQuery), before
+// any middleware could read it as empty.
 func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer a.recoverPanic(w, r)
+	if p := admitQuery(r); p != nil {
+		_ = writeProblemTo(w, r, p)
+		return
+	}
 	a.echo.ServeHTTP(w, r)
 }
 
@@ -234,8 +259,5 @@ func (a *App) recoverPanic(w http.ResponseWriter, r *http.Request) {
 		panic(v)
 	}
 	a.logPanic(v, debug.Stack(), r, requestIDOf(w.Header(), r))
-	body, _ := json.Marshal(NewProblem(http.StatusInternalServerError, ""))
-	w.Header().Set(echo.HeaderContentType, "application/problem+json")
-	w.WriteHeader(http.StatusInternalServerError)
-	_, _ = w.Write(append(body, '\n'))
+	_ = writeProblemTo(w, r, NewProblem(http.StatusInternalServerError, ""))
 }

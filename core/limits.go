@@ -41,7 +41,8 @@ type Limits struct {
 	// next request (default 60s).
 	IdleTimeout time.Duration
 	// MaxHeaderBytes bounds the request line and headers, the URL
-	// included (default 64 KiB); net/http answers 431 past it.
+	// included (default 64 KiB); net/http answers 431 past it. A
+	// negative value leaves net/http's own bound, 1 MB.
 	MaxHeaderBytes int
 	// StreamSendBuffer bounds the kernel's send buffer of a connection
 	// once it carries an event stream (default 128 KiB, which Linux
@@ -114,25 +115,60 @@ func (l Limits) applyTo(srv *http.Server) {
 	}
 }
 
-// admit is the first link of every route: it refuses a request the route
-// must not read, before any middleware, guard or handler sees it. bodyLimit
-// is the route's limit, 0 for none.
-func admit(bodyLimit int64) echo.MiddlewareFunc {
+// admitQuery refuses, before echo sees it, a query string that Go cannot
+// read whole; it returns the problem to answer, or nil.
+func admitQuery(r *http.Request) *Problem { return checkQuery(r.URL.RawQuery) }
+
+// routeID names a route as echo matched it: the method and the route's
+// path pattern (echo.Context.Path).
+type routeID struct{ method, path string }
+
+// admitBeforeMiddleware is the first app-level middleware when the App has
+// any: echo runs app middleware after routing but before a route's own
+// chain, so the route's body limit is looked up and applied here, and no
+// middleware reads more than the route would.
+func (a *App) admitBeforeMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		limit, routed := a.bodyLimits[routeID{c.Request().Method, c.Path()}]
+		if !routed {
+			limit = a.cfg.limits.BodyBytes // no route: 404 or 405
+		}
+		if err := limitBody(c, limit); err != nil {
+			return err
+		}
+		return next(c)
+	}
+}
+
+// admit is the first link of every route: it refuses a body the route
+// must not read, before the route's middleware, guards or handler see it
+// (unless admitBeforeMiddleware did already). bodyLimit is the route's
+// limit, 0 for none.
+func (a *App) admit(bodyLimit int64) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			r := c.Request()
-			if err := checkQuery(r.URL.RawQuery); err != nil {
-				return err
-			}
-			if bodyLimit > 0 && r.Body != nil && r.Body != http.NoBody {
-				if r.ContentLength > bodyLimit {
-					return bodyTooLarge(bodyLimit) // unread; see writeProblem
+			if !a.appAdmits {
+				if err := limitBody(c, bodyLimit); err != nil {
+					return err
 				}
-				r.Body = http.MaxBytesReader(c.Response().Writer, r.Body, bodyLimit)
 			}
 			return next(c)
 		}
 	}
+}
+
+// limitBody answers 413 for a Content-Length over limit, unread, and
+// bounds the body to limit bytes; 0 is no limit.
+func limitBody(c echo.Context, limit int64) error {
+	r := c.Request()
+	if limit <= 0 || r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	if r.ContentLength > limit {
+		return bodyTooLarge(limit) // unread; see writeProblemTo
+	}
+	r.Body = http.MaxBytesReader(c.Response().Writer, r.Body, limit)
+	return nil
 }
 
 // bodyTooLarge is the 413 for a body over limit bytes.
@@ -147,7 +183,7 @@ const maxQueryParams = 10000
 // echo would silently read it as empty (past 10,000 parameters) or drop
 // some of its values (a bad escape, a semicolon). Only those can fail,
 // so a query without '%' or ';' and with few '&' is not parsed here.
-func checkQuery(raw string) error {
+func checkQuery(raw string) *Problem {
 	if !strings.ContainsAny(raw, "%;") && strings.Count(raw, "&") < maxQueryParams {
 		return nil
 	}

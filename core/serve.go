@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 )
 
@@ -68,7 +69,7 @@ func (a *App) Serve(ln net.Listener) error {
 	}
 	srv := a.echo.Server
 	srv.Handler = a
-	a.ConfigureServer(srv)
+	a.configureServer(srv)
 	a.listener = ln
 	a.echo.Listener = ln
 	a.serveDone = make(chan struct{})
@@ -84,11 +85,24 @@ func (a *App) Serve(ln net.Listener) error {
 // ConfigureServer gives srv what the App's own server gets when it
 // serves: the zero timeouts and header limit from the App's Limits, the
 // connection hooks that bound an event stream's send buffer
-// (Limits.StreamSendBuffer), and the tracking that lets Shutdown close
-// connections that never sent a request. Serve calls it; call it on a
-// server of your own that serves Handler, before it serves. The server's
-// own ConnState and ConnContext hooks are kept and still called.
+// (Limits.StreamSendBuffer), and the tracking that lets the App's
+// Shutdown turn off srv's keep-alive and close srv's connections that
+// never sent a request (stopping srv itself stays yours). Serve calls it;
+// call it on a server of your own that serves Handler, before it serves.
+// The server's own ConnState and ConnContext hooks are kept and still
+// called; a second call with the same server does nothing.
 func (a *App) ConfigureServer(srv *http.Server) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.configureServer(srv)
+}
+
+// configureServer is ConfigureServer with a.mu held.
+func (a *App) configureServer(srv *http.Server) {
+	if slices.Contains(a.servers, srv) {
+		return
+	}
+	a.servers = append(a.servers, srv)
 	a.cfg.limits.applyTo(srv)
 	srv.ConnState = a.unused.hook(srv.ConnState)
 	srv.ConnContext = withConn(srv.ConnContext)
@@ -121,21 +135,22 @@ func (a *App) Shutdown(ctx context.Context) error {
 	}
 	a.closed = true
 	serving := a.listener != nil
+	servers := a.servers
 	a.mu.Unlock()
 	defer close(a.shutdownDone)
 
 	var errs []error
-	if serving {
+	for _, srv := range servers {
 		// From now on a connection closes after its response instead of
 		// waiting for another request: each stream ended below closes its
 		// own, in parallel, rather than going idle for Shutdown to close
 		// one by one as it polls.
-		a.echo.Server.SetKeepAlivesEnabled(false)
+		srv.SetKeepAlivesEnabled(false)
 	}
 	// Streams first: they never go idle, so the server would wait for them.
 	a.streams.end(ctx)
+	a.unused.close()
 	if serving {
-		a.unused.close()
 		if err := a.echo.Server.Shutdown(ctx); err != nil {
 			// Out of time: close what is left rather than leave it running.
 			errs = append(errs, fmt.Errorf("godanet: stopping the server: %w", err), a.echo.Server.Close())

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -332,4 +333,47 @@ func TestHubReplayMergesWithLive(t *testing.T) {
 		t.Fatalf("got %d messages that are not the %d published in order", len(got), len(want))
 	}
 	t.Logf("received %d of %d before any drop", len(got), len(want))
+}
+
+// TestHubDropsStalledReplay: a subscriber that stops reading while it is
+// still replaying history is dropped, and its stream cancelled, once the
+// history moves past it, as a live one is once its buffer is full.
+func TestHubDropsStalledReplay(t *testing.T) {
+	const subscribers = 20
+	hub := newHub(t, sse.History(8), sse.Buffer(1))
+	for i := range 8 {
+		publish(t, hub, "t", sse.Message{Data: i})
+	}
+	var ctxs []context.Context
+	for range subscribers {
+		ctx, cancel := sse.StreamContext(t.Context(), nil)
+		defer cancel(nil)
+		ch, err := hub.Subscribe(ctx, "t", "0") // owed 8, holds 1: replaying
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Take one and wait for the replay to refill the buffer: it then
+		// blocks on the next, and the subscriber reads no more.
+		next(t, ch)
+		for deadline := time.Now().Add(waitFor); len(ch) == 0; {
+			if time.Now().After(deadline) {
+				t.Fatal("the replay did not go on")
+			}
+			runtime.Gosched()
+		}
+		ctxs = append(ctxs, ctx)
+	}
+	for i := range 10 { // the history moves past them
+		publish(t, hub, "t", sse.Message{Data: 8 + i})
+	}
+	for i, ctx := range ctxs {
+		select {
+		case <-ctx.Done():
+		case <-time.After(waitFor):
+			t.Fatalf("stalled replaying subscriber %d was not dropped", i)
+		}
+		if cause := context.Cause(ctx); !errors.Is(cause, sse.ErrSlowSubscriber) {
+			t.Errorf("subscriber %d: cause %v, want ErrSlowSubscriber", i, cause)
+		}
+	}
 }

@@ -53,9 +53,11 @@ func Buffer(n int) HubOption {
 // TopicIdle sets how long a topic that has no subscriber and no publish
 // keeps its history (default 10 minutes; 0 or less keeps it for good).
 // Then the topic is forgotten, history and all, so that per-resource
-// topics ("todo/42") do not pile up. A client that reconnects later with
-// an ID of that topic gets everything retained since, which is nothing
-// it could have missed: there was no publish.
+// topics ("todo/42") do not pile up. It bounds how long a client may be
+// away and still replay what it missed: one that reconnects later, to a
+// topic forgotten meanwhile, starts from the topic's new life, and does
+// not get what was published after it left and before the topic went
+// idle. Set it above the longest reconnect you want to replay.
 func TopicIdle(d time.Duration) HubOption {
 	return hubOption{fmt.Sprintf("TopicIdle(%v)", d), func(c *hubConfig) { c.topicIdle = d }}
 }
@@ -103,8 +105,10 @@ func (h *Hub) Subscribe(ctx context.Context, topic, lastEventID string) (<-chan 
 
 // DropTopic ends every subscription to topic, whose streams end cleanly,
 // and forgets its history: call it when the resource a topic follows is
-// deleted. A client that reconnects is then answered by the route (a 404
-// for a deleted resource), not by the Hub.
+// deleted. A live subscriber gets what was published before the drop; one
+// still replaying history may not get the rest of it. A client that
+// reconnects is then answered by the route (a 404 for a deleted
+// resource), not by the Hub.
 func (h *Hub) DropTopic(topic string) error { return h.broker.DropTopic(topic) }
 
 // Close ends every subscription. A godanet app does not close its Hub on

@@ -34,7 +34,7 @@ import (
 // skipped the new ones), or unknown, and in each case the client may have
 // missed all of it. Only an ID that came from elsewhere can make a client
 // see a message again; none that is retained is ever skipped. "0", which
-// no message has, asks for the whole history.
+// no message has unless a publisher chose it, asks for the whole history.
 //
 // A replay is read from the history as the subscriber takes it, never
 // copied: a subscriber that is behind holds its place in the history and
@@ -52,7 +52,8 @@ import (
 // message is removed at once, so subscribing to many topics and leaving
 // keeps nothing. A topic that retains messages is removed, history and
 // all, once it has had no subscriber and no publish for the topic idle
-// time; DropTopic removes one at once.
+// time (it goes between one and two idle times after its last use);
+// DropTopic removes one at once.
 type MemoryBroker struct {
 	history int
 	buffer  int
@@ -303,7 +304,14 @@ func (b *MemoryBroker) Publish(name string, m Message) (Message, error) {
 	for i := len(t.subs) - 1; i >= 0; i-- {
 		s := t.subs[i]
 		if s.catchingUp {
-			continue // its replay reads this message from the history
+			// Its replay reads this message from the history, unless
+			// the history has moved past where it is: then it fell too
+			// far behind, and is dropped now rather than when it next
+			// takes a message, which a stalled one never does.
+			if s.next < t.oldest() {
+				t.dropSlow(s)
+			}
+			continue
 		}
 		select {
 		case s.ch <- m:

@@ -64,7 +64,7 @@ func (s *TodoService) Update(id int, change func(*Todo)) (Todo, error) {
 }
 
 // Delete removes a todo and announces it. Then it drops the todo's own
-// topic: its streams end after the "deleted" event (a browser that
+// topic: its live streams end after the "deleted" event (a browser that
 // reconnects gets a 404 and stops), and its history is freed.
 func (s *TodoService) Delete(id int) error {
 	s.mu.Lock()
