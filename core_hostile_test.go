@@ -96,31 +96,13 @@ func (c *hostileController) Events(ctx echo.Context) (<-chan sse.Message, error)
 	return c.Hub.Subscribe(ctx.Request().Context(), "t", sse.LastEventID(ctx))
 }
 
-// hostileLog collects what the App and its http.Server log.
-type hostileLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *hostileLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *hostileLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // hostileApp is one app under attack and a client for it.
 type hostileApp struct {
 	app    *core.App
 	hub    *sse.Hub
 	addr   string // host:port
 	client *http.Client
-	logs   *hostileLog
+	logs   *syncBuffer
 }
 
 // newHostileApp builds the app and serves it: through httptest.NewServer,
@@ -129,7 +111,7 @@ type hostileApp struct {
 // test, which then fails if anything logged a panic or an unhandled error.
 func newHostileApp(t *testing.T, listen bool, options ...core.Option) *hostileApp {
 	t.Helper()
-	h := &hostileApp{logs: &hostileLog{}}
+	h := &hostileApp{logs: &syncBuffer{}}
 	root := &module.Module{
 		Name:      "hostile",
 		Providers: []any{sse.NewHub},

@@ -101,43 +101,6 @@ func TestServeHEAD(t *testing.T) {
 	}
 }
 
-// TestServeOutlivesServerReadTimeout: a server's ReadTimeout, which bounds
-// reading a request, must not cancel a long-lived stream when it passes
-// (net/http lifts it once the request is read; godanet sets one by
-// default and relies on that).
-func TestServeOutlivesServerReadTimeout(t *testing.T) {
-	for _, p := range protocols {
-		t.Run(p.name, func(t *testing.T) {
-			const (
-				readTimeout = 200 * time.Millisecond
-				every       = 50 * time.Millisecond
-				n           = 12 // 600ms
-			)
-			srv := startServer(t, p.http2, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				events := sse.Stream(r.Context(), func(ctx context.Context, emit func(sse.Message) bool) {
-					tick := time.NewTicker(every)
-					defer tick.Stop()
-					for i := 1; i <= n; i++ {
-						select {
-						case <-tick.C:
-							if !emit(sse.Message{ID: strconv.Itoa(i), Data: "tick"}) {
-								return
-							}
-						case <-ctx.Done():
-							return
-						}
-					}
-				})
-				sse.ServeHTTP(w, r, events)
-			}), func(s *http.Server) { s.ReadTimeout = readTimeout })
-			events := readAll(t, open(t, testContext(t), srv, nil).Body)
-			if len(events) != n {
-				t.Errorf("got %d events, want %d: the read deadline ended the stream", len(events), n)
-			}
-		})
-	}
-}
-
 // TestHubDropCutsStalledClient: a client that stops reading is dropped by
 // the Hub once it is a Buffer behind, and its stream, blocked in a write,
 // ends at once, not at its (hour-long) write deadline; a healthy client

@@ -530,45 +530,52 @@ func TestServeDropsStalledClient(t *testing.T) {
 	t.Logf("dropped after %v: %v", time.Since(start), err)
 }
 
-// TestServeOutlivesServerWriteTimeout checks that a server-wide
-// WriteTimeout, right for ordinary responses, does not cut a healthy stream
-// that lasts longer.
-func TestServeOutlivesServerWriteTimeout(t *testing.T) {
-	for _, p := range protocols {
-		t.Run(p.name, func(t *testing.T) {
-			const (
-				serverTimeout = 200 * time.Millisecond
-				every         = 50 * time.Millisecond
-				n             = 12 // 600ms
-			)
-			srv := startServer(t, p.http2, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				events := sse.Stream(r.Context(), func(ctx context.Context, emit func(sse.Message) bool) {
-					tick := time.NewTicker(every)
-					defer tick.Stop()
-					for i := 1; i <= n; i++ {
-						select {
-						case <-tick.C:
-							if !emit(sse.Message{ID: strconv.Itoa(i), Data: "tick"}) {
+// TestServeOutlivesServerTimeouts: a server's WriteTimeout and ReadTimeout
+// bound a request, and must not end a long-lived stream when they pass
+// (the stream replaces the write deadline; net/http lifts the read one
+// once the request is read, and godanet sets one by default).
+func TestServeOutlivesServerTimeouts(t *testing.T) {
+	const (
+		serverTimeout = 200 * time.Millisecond
+		every         = 50 * time.Millisecond
+		n             = 12 // 600ms
+	)
+	servers := map[string]func(*http.Server){
+		"WriteTimeout": func(s *http.Server) { s.WriteTimeout = serverTimeout },
+		"ReadTimeout":  func(s *http.Server) { s.ReadTimeout = serverTimeout },
+	}
+	for name, configure := range servers {
+		for _, p := range protocols {
+			t.Run(name+"/"+p.name, func(t *testing.T) {
+				srv := startServer(t, p.http2, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					events := sse.Stream(r.Context(), func(ctx context.Context, emit func(sse.Message) bool) {
+						tick := time.NewTicker(every)
+						defer tick.Stop()
+						for i := 1; i <= n; i++ {
+							select {
+							case <-tick.C:
+								if !emit(sse.Message{ID: strconv.Itoa(i), Data: "tick"}) {
+									return
+								}
+							case <-ctx.Done():
 								return
 							}
-						case <-ctx.Done():
-							return
 						}
-					}
-				})
-				sse.ServeHTTP(w, r, events)
-			}), func(s *http.Server) { s.WriteTimeout = serverTimeout })
+					})
+					sse.ServeHTTP(w, r, events)
+				}), configure)
 
-			start := time.Now()
-			resp := open(t, testContext(t), srv, nil)
-			events := readAll(t, resp.Body)
-			if len(events) != n || events[n-1].LastEventID != strconv.Itoa(n) {
-				t.Errorf("got %d events %+v, want %d", len(events), events, n)
-			}
-			if d := time.Since(start); d < n*every-every {
-				t.Errorf("stream lasted %v, not longer than the server's WriteTimeout", d)
-			}
-		})
+				start := time.Now()
+				resp := open(t, testContext(t), srv, nil)
+				events := readAll(t, resp.Body)
+				if len(events) != n || events[n-1].LastEventID != strconv.Itoa(n) {
+					t.Errorf("got %d events %+v, want %d", len(events), events, n)
+				}
+				if d := time.Since(start); d < n*every-every {
+					t.Errorf("stream lasted %v, not longer than the server's %s", d, name)
+				}
+			})
+		}
 	}
 }
 

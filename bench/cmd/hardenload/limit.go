@@ -1,47 +1,19 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"syscall"
+
+	"github.com/godanet/godanet/bench/internal/proc"
 )
-
-// fdReserve is the descriptors a process needs besides its connections:
-// stdio, the poller, the listener, a probe.
-const fdReserve = 16
-
-// raiseFileLimit raises RLIMIT_NOFILE, soft and hard, to want, or as far
-// as it may, as cmd/sseload does; it returns the soft limit in force.
-// Children inherit it.
-func raiseFileLimit(want uint64) (uint64, error) {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return 0, err
-	}
-	if lim.Cur >= want {
-		return lim.Cur, nil
-	}
-	err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: want, Max: max(want, lim.Max)})
-	if err != nil {
-		// Not allowed to raise the hard limit: the soft one up to it.
-		err = fmt.Errorf("raising it to %d: %w", want, err)
-		lim.Cur = lim.Max
-		if err2 := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err2 != nil {
-			return 0, errors.Join(err, err2)
-		}
-	}
-	_ = syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
-	return lim.Cur, err
-}
 
 // needFiles raises the limit for n connections on each side, or says why
 // it cannot.
 func needFiles(n int) error {
-	want := uint64(n) + fdReserve
-	limit, err := raiseFileLimit(want)
+	want := uint64(n) + proc.FileReserve
+	limit, err := proc.RaiseFileLimit(want)
 	if limit < want {
 		return fmt.Errorf("%d connections need %d file descriptors on each side, over the limit of %d (%v); ask for at most %d",
-			n, want, limit, err, limit-fdReserve)
+			n, want, limit, err, limit-proc.FileReserve)
 	}
 	return nil
 }

@@ -39,7 +39,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -58,7 +57,7 @@ import (
 )
 
 // fdReserve is the descriptors a process needs besides its connections.
-const fdReserve = 16
+const fdReserve = proc.FileReserve
 
 type config struct {
 	servers  []string
@@ -117,7 +116,7 @@ func main() {
 	flag.IntVar(&cfg.history, "history", 1000, "with -last-event-id: messages of -payload bytes published before the clients connect (the godanet Hub keeps 1000)")
 	flag.Parse()
 
-	limit, limitErr := raiseFileLimit(1 << 17)
+	limit, limitErr := proc.RaiseFileLimit(1 << 17)
 	if *serve != "" {
 		if err := serveVariant(*serve, *listen, cfg.pprof); err != nil {
 			log.Fatal(err)
@@ -188,29 +187,6 @@ func main() {
 			os.Exit(1)
 		}
 	}
-}
-
-// raiseFileLimit raises RLIMIT_NOFILE, soft and hard, to want, or as far
-// as it may; it returns the soft limit in force. Children inherit it.
-func raiseFileLimit(want uint64) (uint64, error) {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return 0, err
-	}
-	if lim.Cur >= want {
-		return lim.Cur, nil
-	}
-	err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: want, Max: max(want, lim.Max)})
-	if err != nil {
-		// Not allowed to raise the hard limit: the soft one up to it.
-		err = fmt.Errorf("raising it to %d: %w", want, err)
-		lim.Cur = lim.Max
-		if err2 := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err2 != nil {
-			return 0, errors.Join(err, err2)
-		}
-	}
-	_ = syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
-	return lim.Cur, err
 }
 
 // serveVariant is the child process: it serves the variant, prints its
