@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"runtime"
 	"slices"
@@ -121,15 +120,7 @@ func TestHubDropCutsStalledClient(t *testing.T) {
 		served <- sse.ServeHTTP(w, r.WithContext(ctx), events, sse.WriteTimeout(time.Hour), sse.Heartbeat(0))
 	}), nil)
 
-	stalled, err := net.Dial("tcp", srv.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stalled.Close()
-	stalled.(*net.TCPConn).SetReadBuffer(4 << 10)
-	if _, err := io.WriteString(stalled, "GET / HTTP/1.1\r\nHost: test\r\n\r\n"); err != nil {
-		t.Fatal(err)
-	}
+	dialStalled(t, srv)
 	receive(t, subscribed, "the stalled client's subscription")
 	healthy := open(t, testContext(t), srv, nil)
 	receive(t, subscribed, "the healthy client's subscription")

@@ -94,6 +94,23 @@ func readAll(t *testing.T, r io.Reader) []gosse.Event {
 	return events
 }
 
+// dialStalled sends GET / to srv over a connection with a small receive
+// buffer, which the test never reads: a stalled client. It is closed when
+// the test ends, before the server.
+func dialStalled(t *testing.T, srv *httptest.Server) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	conn.(*net.TCPConn).SetReadBuffer(4 << 10)
+	if _, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: test\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
+
 // receive waits for a value from ch, failing the test after waitFor.
 func receive[T any](t *testing.T, ch <-chan T, what string) T {
 	t.Helper()
@@ -512,18 +529,10 @@ func TestServeDropsStalledClient(t *testing.T) {
 		served <- sse.ServeHTTP(w, r, events, sse.WriteTimeout(100*time.Millisecond))
 	}), nil)
 
-	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.(*net.TCPConn).SetReadBuffer(4 << 10)
-	if _, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: test\r\n\r\n"); err != nil {
-		t.Fatal(err)
-	}
+	dialStalled(t, srv)
 
 	start := time.Now()
-	err = receive(t, served, "Serve to drop the stalled client")
+	err := receive(t, served, "Serve to drop the stalled client")
 	if !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Errorf("Serve returned %v, want a deadline error", err)
 	}
