@@ -239,11 +239,11 @@ func (a *App) recovered(c echo.Context, err *error) {
 // an echo middleware would allocate. A deliberate http.ErrAbortHandler is
 // left to net/http.
 //
-// It first refuses a query that Go cannot read whole (admitQuery), before
+// It first refuses a query that Go cannot read whole (checkQuery), before
 // any middleware could read it as empty.
 func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer a.recoverPanic(w, r)
-	if p := admitQuery(r); p != nil {
+	if p := checkQuery(r.URL.RawQuery); p != nil {
 		_ = writeProblemTo(w, r, p)
 		return
 	}

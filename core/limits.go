@@ -115,10 +115,6 @@ func (l Limits) applyTo(srv *http.Server) {
 	}
 }
 
-// admitQuery refuses, before echo sees it, a query string that Go cannot
-// read whole; it returns the problem to answer, or nil.
-func admitQuery(r *http.Request) *Problem { return checkQuery(r.URL.RawQuery) }
-
 // routeID names a route as echo matched it: the method and the route's
 // path pattern (echo.Context.Path).
 type routeID struct{ method, path string }

@@ -56,7 +56,10 @@ func (c *TodoController) Create(_ echo.Context, in CreateTodo) (Todo, error) {
 }
 
 // Delete removes a todo.
-func (c *TodoController) Delete(_ echo.Context, in TodoID) error { return c.Store.Delete(in.ID) }
+func (c *TodoController) Delete(_ echo.Context, in TodoID) error {
+	_, err := c.Store.Delete(in.ID)
+	return err
+}
 
 // NotFound is the controller's error filter: ErrNotFound is a 404.
 func (c *TodoController) NotFound(err error, _ echo.Context) error {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/godanet/godanet/core"
+	"github.com/godanet/godanet/examples/todo/store"
 	"github.com/godanet/godanet/sse"
 )
 
@@ -42,11 +43,11 @@ func TestBrowser(t *testing.T) {
 
 	// Every server below shares one store and one Hub, as the instances of
 	// one service behind a load balancer would share a database and a broker.
-	store, hub := NewStore(), sse.NewHub()
+	shared, hub := store.NewStore(), sse.NewHub()
 	start := func(addr string) *core.App {
 		t.Helper()
 		app, err := newApp(testToken, core.WithLogger(slog.New(slog.DiscardHandler)),
-			core.OverrideProvider[*Store](store), core.OverrideProvider[*sse.Hub](hub))
+			core.OverrideProvider[*Store](shared), core.OverrideProvider[*sse.Hub](hub))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -126,7 +127,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.Click(`li[data-id="1"] input.toggle`),
 		chromedp.WaitVisible(`li[data-id="1"].done`),
 	)
-	if got, err := store.Get(1); err != nil || !got.Done {
+	if got, err := shared.Get(1); err != nil || !got.Done {
 		t.Fatalf("after the click the API holds %+v, %v; want done", got, err)
 	}
 
