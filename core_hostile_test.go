@@ -712,17 +712,17 @@ func newHostileSSE(t *testing.T, listen bool) *hostileSSE {
 	t.Helper()
 	s := &hostileSSE{hostileApp: newHostileApp(t, listen)}
 	for _, data := range []string{"one", "two\nid: injected\n\nevent: evil\ndata: injected", "three"} {
-		m, err := s.hub.Publish("t", sse.Message{Data: data})
+		id, err := s.hub.Publish(context.Background(), "t", sse.Message{Data: data})
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.published = append(s.published, m)
+		s.published = append(s.published, sse.Message{ID: id, Data: data})
 	}
-	m, err := s.hub.Publish("other", sse.Message{Data: "elsewhere"})
+	id, err := s.hub.Publish(context.Background(), "other", sse.Message{Data: "elsewhere"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.otherID = m.ID
+	s.otherID = id
 	return s
 }
 
@@ -735,11 +735,11 @@ func (s *hostileSSE) expectReplay(t *testing.T, body io.Reader, replay []sse.Mes
 	want := slices.Clone(replay)
 	sentinel := false
 	publish := func() {
-		m, err := s.hub.Publish("t", sse.Message{Data: "sentinel"})
+		id, err := s.hub.Publish(context.Background(), "t", sse.Message{Data: "sentinel"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, sentinel = append(want, m), true
+		want, sentinel = append(want, sse.Message{ID: id, Data: "sentinel"}), true
 	}
 	if len(want) == 0 {
 		publish()

@@ -366,7 +366,7 @@ func testStalledStreamIsCutSoon(t *testing.T, serve func(*testing.T, *core.App) 
 		if sent > 4*most {
 			t.Fatalf("the stalled stream still held after %d bytes", sent)
 		}
-		if _, err := hub.Publish("t", sse.Message{Data: data}); err != nil {
+		if _, err := hub.Publish(context.Background(), "t", sse.Message{Data: data}); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(time.Millisecond) // the publish rate, not a synchronisation

@@ -184,11 +184,11 @@ func TestSSERouteStreamsHubTopicWithReplay(t *testing.T) {
 	// Hub rather than assume their form.
 	ids := []string{""}
 	for i := 1; i <= 3; i++ {
-		m, err := h.hub.Publish("news", sse.Message{Event: "item", Data: fmt.Sprintf("item %d", i)})
+		id, err := h.hub.Publish(context.Background(), "news", sse.Message{Event: "item", Data: fmt.Sprintf("item %d", i)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ids = append(ids, m.ID)
+		ids = append(ids, id)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -202,12 +202,12 @@ func TestSSERouteStreamsHubTopicWithReplay(t *testing.T) {
 			t.Fatalf("replayed %+v, want item %d with id %s", e, n, ids[n])
 		}
 	}
-	live, err := h.hub.Publish("news", sse.Message{Event: "item", Data: "item 4"})
+	live, err := h.hub.Publish(context.Background(), "news", sse.Message{Event: "item", Data: "item 4"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := next(); e.LastEventID != live.ID || e.Data != "item 4" {
-		t.Fatalf("live event %+v, want id %s", e, live.ID)
+	if e := next(); e.LastEventID != live || e.Data != "item 4" {
+		t.Fatalf("live event %+v, want id %s", e, live)
 	}
 }
 
@@ -328,7 +328,7 @@ func TestSSEBehindEchoMiddleware(t *testing.T) {
 	// that takes a flush of the compressor per event.
 	next := events(t, body)
 	for i := 1; i <= 3; i++ {
-		if _, err := h.hub.Publish("z", sse.Message{Data: fmt.Sprintf("zipped %d", i)}); err != nil {
+		if _, err := h.hub.Publish(context.Background(), "z", sse.Message{Data: fmt.Sprintf("zipped %d", i)}); err != nil {
 			t.Fatal(err)
 		}
 		if e := next(); e.Data != fmt.Sprintf("zipped %d", i) {

@@ -44,7 +44,7 @@ func TestStalledClientDoesNotSlowOthers(t *testing.T) {
 	const n = 400 // 12.8 MB: far more than the stalled socket takes
 	for i := range n {
 		start := time.Now()
-		if _, err := h.hub.Publish("mixed", sse.Message{Event: "e", Data: big}); err != nil {
+		if _, err := h.hub.Publish(context.Background(), "mixed", sse.Message{Event: "e", Data: big}); err != nil {
 			t.Fatal(err)
 		}
 		if e := next(); e.Data != big {
@@ -67,7 +67,7 @@ func TestShutdownIsNotHeldByAStalledClient(t *testing.T) {
 	// More than any loopback socket buffer holds: the stream's write blocks.
 	big := strings.Repeat("x", 64<<10)
 	for range 300 {
-		if _, err := h.hub.Publish("flood", sse.Message{Data: big}); err != nil {
+		if _, err := h.hub.Publish(context.Background(), "flood", sse.Message{Data: big}); err != nil {
 			t.Fatal(err)
 		}
 	}

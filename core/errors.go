@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/godanet/godanet/sse"
 )
 
 // ErrorFilter maps an error to the error that should answer the request,
@@ -155,6 +157,10 @@ func problemFor(err error) *Problem {
 		return bodyTooLarge(mbe.Limit)
 	case errors.As(err, &he):
 		return problemFromHTTPError(he)
+	case errors.Is(err, sse.ErrUnavailable):
+		// A Hub on a shared broker that cannot reach its store: say so,
+		// as a temporary condition, without the broker's own words.
+		return NewProblem(http.StatusServiceUnavailable, "the event broker is unavailable; retry later")
 	}
 	return nil
 }

@@ -3,8 +3,9 @@ package core
 import (
 	"context"
 	"errors"
+	"net/http"
 	"reflect"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/godanet/godanet/sse"
@@ -28,28 +29,46 @@ func isMessageChan(t reflect.Type) bool {
 // with status 200, not with an error status: an EventSource gives up for
 // good on any status but 200, while after an ended stream it reconnects,
 // with Last-Event-ID, after its retry delay.
-type streams struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-	// open counts stream handlers that have not returned. (Not a
-	// WaitGroup: a stream may begin while Shutdown waits, and a
-	// WaitGroup forbids Add from zero during Wait.)
-	open *atomic.Int64
+//
+// The open streams are a list threaded through their own records, under
+// one lock taken twice in a stream's life: a registration that costs no
+// memory beyond the record, where a context.AfterFunc on an App-wide
+// context cost a context, two closures and a map entry per stream.
+type streams struct{ *streamList }
+
+// streamList is the list of open streams.
+type streamList struct {
+	mu      sync.Mutex
+	head    *openStream // the open streams, newest first
+	open    int         // their number
+	closing bool        // end was called: a stream that begins ends at once
 }
 
-func newStreams() streams {
-	ctx, cancel := context.WithCancel(context.Background())
-	return streams{ctx: ctx, cancel: cancel, open: &atomic.Int64{}}
+func newStreams() streams { return streams{&streamList{}} }
+
+// openStream is one stream handler that has not returned: what it needs
+// to report a producer's panic, how to end it, and its place in the list.
+type openStream struct {
+	app        *App
+	r          *http.Request // as the route received it
+	id, route  string
+	cancel     context.CancelCauseFunc
+	prev, next *openStream
 }
 
 // end ends every stream and waits, until ctx is done, for their handlers
 // to return. Then their connections are idle, and http.Server.Shutdown
 // closes them at its first look instead of polling with back-off.
-func (s streams) end(ctx context.Context) {
-	s.cancel()
+func (s *streamList) end(ctx context.Context) {
+	s.mu.Lock()
+	s.closing = true
+	for o := s.head; o != nil; o = o.next {
+		o.cancel(nil)
+	}
+	s.mu.Unlock()
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
-	for s.open.Load() > 0 {
+	for s.count() > 0 {
 		select {
 		case <-tick.C:
 		case <-ctx.Done():
@@ -58,65 +77,124 @@ func (s streams) end(ctx context.Context) {
 	}
 }
 
+func (s *streamList) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.open
+}
+
 // begin gives the request a stream context (sse.StreamContext) that ends
 // with the client, the handler, the App, or the Hub dropping a subscriber
 // that fell behind, whichever is first; the handler's producer is handed
-// it through echo.Context. A Stream producer's panic goes to onPanic.
-func (s streams) begin(c echo.Context, onPanic func(v any, stack []byte)) (end func()) {
-	s.open.Add(1)
-	ctx, cancel := sse.StreamContext(c.Request().Context(), onPanic)
-	stop := context.AfterFunc(s.ctx, func() { cancel(nil) })
-	c.SetRequest(c.Request().WithContext(ctx))
-	return func() {
-		stop()
+// it through echo.Context. A Stream producer's panic is logged with the
+// route and the request id. The caller calls end on the record it gets.
+func (a *App) beginStream(c echo.Context, route string) *openStream {
+	// Read now: a producer may panic after echo has reused c.
+	r := c.Request()
+	o := &openStream{app: a, r: r, id: requestID(c), route: route}
+	ctx, cancel := sse.StreamContext(r.Context(), o.panicked)
+	o.cancel = cancel
+	c.SetRequest(r.WithContext(ctx))
+	s := a.streams
+	s.mu.Lock()
+	if s.closing {
 		cancel(nil)
-		s.open.Add(-1)
 	}
+	if o.next = s.head; o.next != nil {
+		o.next.prev = o
+	}
+	s.head = o
+	s.open++
+	s.mu.Unlock()
+	return o
+}
+
+// end ends the stream's context and takes it off the list.
+func (o *openStream) end() {
+	o.cancel(nil)
+	s := o.app.streams
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o.prev != nil {
+		o.prev.next = o.next
+	} else {
+		s.head = o.next
+	}
+	if o.next != nil {
+		o.next.prev = o.prev
+	}
+	o.prev, o.next = nil, nil
+	s.open--
+}
+
+// panicked reports a Stream producer's panic.
+func (o *openStream) panicked(v any, stack []byte) {
+	o.app.logPanic(v, stack, o.r, o.id, "route", o.route, "in", "sse.Stream producer")
 }
 
 // streamHandler is the per-request adapter of an SSE route. The stream's
 // context is set before binding, so the handler's echo.Context carries it;
 // guards, binding, validation and the handler's own error all answer as
 // problem details before any stream byte.
+//
+// Its frames, and serve's, are kept small: they are on the stack when
+// sse.ServeHTTP flushes the headers, the deepest call of a stream, and a
+// stream whose goroutine outgrows its first 8 KiB of stack there keeps
+// 16 KiB for its whole life (bench/cmd/stackprobe measures what is left).
 func (a *App) streamHandler(h *handlerPlan, route string) echo.HandlerFunc {
 	call := h.invoker(a.validator)
 	return func(c echo.Context) error {
-		// Read now: a producer may panic after echo has reused c.
-		r, id := c.Request(), requestID(c)
-		end := a.streams.begin(c, func(v any, stack []byte) {
-			a.logPanic(v, stack, r, id, "route", route, "in", "sse.Stream producer")
-		})
-		defer end()
-		out, err := call(c)
-		if err != nil {
-			return err
-		}
-		if err := errorOf(out[1]); err != nil {
-			return err
-		}
-		limitSendBuffer(c.Request(), a.cfg.limits.StreamSendBuffer)
-		return a.serveStream(c, route, out[0])
+		o := a.beginStream(c, route)
+		defer o.end()
+		return o.serve(c, call)
 	}
 }
 
-// serveStream writes the channel a handler returned as an event stream.
-// It answers nil once streaming has begun: the status is sent, and a
-// client that left or a stream the App ended is not an error.
-func (a *App) serveStream(c echo.Context, route string, ch reflect.Value) error {
-	if ch.IsNil() {
-		return errors.New("godanet: SSE handler " + route + " returned a nil channel and no error; return a channel, or an error such as core.NotFound")
+// serve calls the handler and writes the channel it returns as an event
+// stream. It answers nil once streaming has begun: the status is sent,
+// and a client that left or a stream the App ended is not an error.
+func (o *openStream) serve(c echo.Context, call func(echo.Context) ([]reflect.Value, error)) error {
+	events, options, err := o.prepare(c, call)
+	if err != nil {
+		return err
 	}
-	events := ch.Convert(messageRecvChanType).Interface().(<-chan sse.Message)
+	return o.ended(c, sse.ServeHTTP(c.Response(), c.Request(), events, options...))
+}
+
+// prepare calls the handler and returns the channel it returned, as the
+// receive-only channel sse.ServeHTTP takes, and the options to serve it
+// with: the App's and one that logs a message the stream rejects. It is
+// not inlined, so that its work stays out of serve's stack frame.
+//
+//go:noinline
+func (o *openStream) prepare(c echo.Context, call func(echo.Context) ([]reflect.Value, error)) (<-chan sse.Message, []sse.Option, error) {
+	out, err := call(c)
+	if err == nil {
+		err = errorOf(out[1])
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	a, route := o.app, o.route
+	if out[0].IsNil() {
+		return nil, nil, errors.New("godanet: SSE handler " + route + " returned a nil channel and no error; return a channel, or an error such as core.NotFound")
+	}
+	events := out[0].Convert(messageRecvChanType).Interface().(<-chan sse.Message)
+	limitSendBuffer(c.Request(), a.cfg.limits.StreamSendBuffer)
 	options := append(a.cfg.sse[:len(a.cfg.sse):len(a.cfg.sse)], sse.OnReject(func(m sse.Message, err error) {
 		a.logger.Warn("godanet: SSE message rejected", "route", route, "error", err, "request_id", requestID(c))
 	}))
-	err := sse.Serve(c, events, options...)
+	return events, options, nil
+}
+
+// ended is what the route answers once sse.ServeHTTP returned err.
+func (o *openStream) ended(c echo.Context, err error) error {
 	switch {
 	case err == nil, errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return nil
 	case errors.Is(err, sse.ErrNoFlush):
 		return err // nothing is written yet: a logged 500
 	}
-	a.logger.Debug("godanet: SSE stream ended by a write error", "route", route, "error", err, "request_id", requestID(c))
+	o.app.logger.Debug("godanet: SSE stream ended by a write error", "route", o.route, "error", err, "request_id", requestID(c))
 	return nil
 }

@@ -98,7 +98,7 @@ func BenchmarkHubFanout(b *testing.B) {
 			m := sse.Message{Event: "todo.updated", Data: map[string]any{"id": 1, "title": "fan out"}}
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := h.Publish("t", m); err != nil {
+				if _, err := h.Publish(ctx, "t", m); err != nil {
 					b.Fatal(err)
 				}
 				for _, ch := range subs {

@@ -38,17 +38,32 @@
 // A Hub publishes to named topics. It numbers messages per topic, keeps a
 // bounded history (History, default 1000), and Subscribe replays the
 // history newer than the client's Last-Event-ID before live messages, with
-// no gap and no duplicate. The IDs it assigns, "<epoch>-<seq>", name the
-// life of the topic too, so that an ID from before a restart is never
-// taken for a new message: it replays the whole history instead. Each
-// subscriber may fall Buffer (default 16) messages behind; one that falls
-// further is closed so that it never slows the publisher or the others,
-// and its client catches up from history when it reconnects. A replay is
-// read from the history as the subscriber takes it, never copied. A topic
-// with no subscriber and no publish for TopicIdle (default 10 minutes) is
-// forgotten with its history, and DropTopic forgets one at once. Comments
-// reach live subscribers only. The Hub delivers through a Broker; the
-// in-memory one is the default.
+// no gap and no duplicate. The ids, "<epoch>-<seq>" with the in-memory and
+// Redis brokers, name the life of the topic too, so that an id from before
+// a restart is never taken for a new message: it replays the whole history
+// instead. Each subscriber may fall Buffer (default 16) messages behind;
+// one that falls further is closed so that it never slows the publisher or
+// the others, and its client catches up from history when it reconnects. A
+// replay is read from the history page by page as the subscriber takes it.
+// A topic with no subscriber and no publish for TopicIdle (default 10
+// minutes) is forgotten with its history, and DropTopic forgets one at
+// once. Comments reach the live subscribers of this process only.
+//
+// # Brokers: one process or several
+//
+// The Hub does the work every broker would otherwise repeat: it validates
+// and encodes each message once, fans frames out to its own subscribers
+// (one broker listener per topic, whatever their number), drops slow
+// subscribers and merges replay with live messages. A Broker only carries
+// encoded frames between processes and keeps each topic's ordered, bounded
+// history: Append returns the id it assigned, Read returns the frames after
+// an id, Listen delivers new ones. The default, NewMemoryBroker, serves one
+// process with no setup; package redisbroker shares topics between the
+// instances of an app on Redis, so that a message published on one reaches
+// the subscribers of all, with the same id, and a client may reconnect to
+// any. A broker that cannot reach its store fails with ErrUnavailable
+// (godanet answers 503). Package ssetest is the conformance suite a broker
+// of one's own can run.
 //
 // On the browser side:
 //

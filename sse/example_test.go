@@ -33,16 +33,41 @@ func ExampleAppendMessage() {
 func ExampleHub_Subscribe() {
 	hub := sse.NewHub()
 	defer hub.Close()
-	first, _ := hub.Publish("todos", sse.Message{Event: "created", Data: "buy milk"})
-	hub.Publish("todos", sse.Comment("not kept"))
-	hub.Publish("todos", sse.Message{Event: "created", Data: "walk the dog"})
-
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	events, _ := hub.Subscribe(ctx, "todos", first.ID) // as from Last-Event-ID
+	first, _ := hub.Publish(ctx, "todos", sse.Message{Event: "created", Data: "buy milk"})
+	hub.Publish(ctx, "todos", sse.Comment("not kept"))
+	hub.Publish(ctx, "todos", sse.Message{Event: "created", Data: "walk the dog"})
+
+	events, _ := hub.Subscribe(ctx, "todos", first) // as from Last-Event-ID
 	m := <-events
 	_, seq, _ := strings.Cut(m.ID, "-") // ids are "<epoch>-<seq>"
 	fmt.Println(seq, m.Event, m.Data)
 	// Output:
 	// 2 created walk the dog
+}
+
+// The Hub numbers messages itself, and a subscriber receives Data as the
+// text its clients see: JSON for a struct. A message that brings its own
+// ID is refused.
+func ExampleHub_Publish() {
+	hub := sse.NewHub()
+	defer hub.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	events, _ := hub.Subscribe(ctx, "todos", "")
+
+	type todo struct {
+		ID    int    `json:"id"`
+		Title string `json:"title"`
+	}
+	hub.Publish(ctx, "todos", sse.Message{Event: "created", Data: todo{1, "buy milk"}})
+	m := <-events
+	fmt.Printf("%s %T %s\n", m.Event, m.Data, m.Data)
+
+	_, err := hub.Publish(ctx, "todos", sse.Message{ID: "42", Data: "mine"})
+	fmt.Println(err)
+	// Output:
+	// created string {"id":1,"title":"buy milk"}
+	// sse: publish to "todos": sse: the Hub assigns message ids; leave Message.ID empty (it was "42")
 }

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -140,11 +139,11 @@ func TestHubDropCutsStalledClient(t *testing.T) {
 	big := strings.Repeat("x", 32<<10)
 	deadline := time.After(waitFor)
 	for published := 1; ; published++ {
-		publish(t, hub, "t", sse.Message{ID: strconv.Itoa(published), Data: big})
+		id := publish(t, hub, "t", sse.Message{Data: big})
 		select {
 		case e := <-received:
-			if e.LastEventID != strconv.Itoa(published) {
-				t.Fatalf("the healthy client got %q, want %d", e.LastEventID, published)
+			if e.LastEventID != id {
+				t.Fatalf("the healthy client got %q, want %q (message %d)", e.LastEventID, id, published)
 			}
 		case <-deadline:
 			t.Fatalf("the healthy client is stuck at message %d", published)
@@ -169,7 +168,6 @@ func TestHubSlowSubscriberCancelsStreamContext(t *testing.T) {
 	ctx, cancel := sse.StreamContext(t.Context(), nil)
 	defer cancel(nil)
 	ch := mustSubscribe(t, hub, "t", "")
-	_ = ch
 	slow, err := hub.Subscribe(ctx, "t", "")
 	if err != nil {
 		t.Fatal(err)
@@ -193,11 +191,11 @@ func TestHubComments(t *testing.T) {
 	first := publish(t, hub, "t", sse.Message{Data: "a"})
 	c := publish(t, hub, "t", sse.Comment(""))
 	second := publish(t, hub, "t", sse.Message{Data: "b"})
-	if c.ID != "" {
-		t.Errorf("the comment took ID %q", c.ID)
+	if c != "" {
+		t.Errorf("the comment took ID %q", c)
 	}
-	if mustSeq(t, second.ID) != mustSeq(t, first.ID)+1 {
-		t.Errorf("IDs %q then %q: the comment took a number", first.ID, second.ID)
+	if mustSeq(t, second) != mustSeq(t, first)+1 {
+		t.Errorf("IDs %q then %q: the comment took a number", first, second)
 	}
 	var wire []byte
 	for range 3 {
@@ -216,32 +214,40 @@ func TestHubComments(t *testing.T) {
 	if !slices.Equal(datas, []string{"a", "b"}) {
 		t.Errorf("a parser saw events %q in %q, want a and b only", datas, wire)
 	}
-	if replay := replayed(t, mustSubscribe(t, hub, "t", "0"), 2); !slices.Equal(replay, []string{first.ID, second.ID}) {
+	if replay := replayOf(t, hub, "t", "0"); !slices.Equal(replay, []string{first, second}) {
 		t.Errorf("history %q, want the two events only", replay)
 	}
 }
 
-// TestHubDropTopic: the topic's streams end, and it starts afresh.
+// TestHubDropTopic: the topic's streams end, on every Hub sharing the
+// broker, after what was published before the drop; and it starts afresh.
 func TestHubDropTopic(t *testing.T) {
-	hub := newHub(t)
+	broker := sse.NewMemoryBroker()
+	hub, peer := newHub(t, sse.WithBroker(broker)), newHub(t, sse.WithBroker(broker))
 	old := publish(t, hub, "todo/1", sse.Message{Data: "x"})
 	sub := mustSubscribe(t, hub, "todo/1", "")
+	onPeer := mustSubscribe(t, peer, "todo/1", "")
 	other := mustSubscribe(t, hub, "todo/2", "")
-	if err := hub.DropTopic("todo/1"); err != nil {
+	last := publish(t, hub, "todo/1", sse.Message{Data: "before the drop"})
+	if err := hub.DropTopic(t.Context(), "todo/1"); err != nil {
 		t.Fatal(err)
 	}
-	waitClosed(t, sub)
-	if replay, _ := pending(mustSubscribe(t, hub, "todo/1", "0")); len(replay) != 0 {
-		t.Errorf("after DropTopic the history holds %q", replay)
+	for name, ch := range map[string]<-chan sse.Message{"this Hub": sub, "another Hub": onPeer} {
+		if got := waitClosed(t, ch); !slices.Equal(got, []string{last}) {
+			t.Errorf("a subscriber on %s got %q before its channel closed, want %q", name, got, last)
+		}
 	}
 	fresh := publish(t, hub, "todo/1", sse.Message{Data: "y"})
-	if e1, _, _ := seqOf(old.ID); strings.HasPrefix(fresh.ID, e1+"-") {
-		t.Errorf("IDs %q and %q share a life", old.ID, fresh.ID)
+	if replay := replayOf(t, hub, "todo/1", "0"); !slices.Equal(replay, []string{fresh}) {
+		t.Errorf("after DropTopic the history holds %q, want only %q", replay, fresh)
+	}
+	if e1, _, _ := seqOf(old); strings.HasPrefix(fresh, e1+"-") {
+		t.Errorf("IDs %q and %q share a life", old, fresh)
 	}
 	if ids, closed := pending(other); closed || len(ids) != 0 {
 		t.Errorf("another topic's subscriber was touched: %q, closed %v", ids, closed)
 	}
-	if err := hub.DropTopic("never"); err != nil {
+	if err := hub.DropTopic(t.Context(), "never"); err != nil {
 		t.Errorf("DropTopic of an unknown topic: %v", err)
 	}
 }
@@ -254,7 +260,7 @@ func TestHubReplayMergesWithLive(t *testing.T) {
 	hub := newHub(t, sse.Buffer(1))
 	var want []string
 	for i := range before {
-		want = append(want, publish(t, hub, "t", sse.Message{Data: i}).ID)
+		want = append(want, publish(t, hub, "t", sse.Message{Data: i}))
 	}
 	sub := mustSubscribe(t, hub, "t", "unknown id: replay everything")
 	var mu sync.Mutex
@@ -262,13 +268,13 @@ func TestHubReplayMergesWithLive(t *testing.T) {
 	go func() {
 		defer close(done)
 		for i := range during {
-			m, err := hub.Publish("t", sse.Message{Data: before + i})
+			id, err := hub.Publish(context.Background(), "t", sse.Message{Data: before + i})
 			if err != nil {
 				t.Error(err)
 				return
 			}
 			mu.Lock()
-			want = append(want, m.ID)
+			want = append(want, id)
 			mu.Unlock()
 		}
 	}()

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-	"unsafe"
 )
 
 // Message is one server-sent event, or a comment.
@@ -36,44 +35,47 @@ type Message struct {
 	// is an empty comment rather than an event with empty data.
 	commentOnly bool
 
-	// wire caches the encoding of a message that many subscribers receive
-	// (the Hub sets it), so it is encoded once per publish. It is used only
+	// wire is the wire form of a message a Hub delivers, shared by all
+	// its subscribers in this process (see frameMessage). It is used only
 	// while the message still holds the values it was made from.
-	wire *encoded
+	wire *wireForm
 }
 
-// encoded is a message's wire form and the fields it was made from.
-type encoded struct {
-	from  Message // with wire nil
-	bytes []byte
+// wireForm is a delivered message's wire form and the fields it was
+// parsed from. Data is always the text of the data lines.
+type wireForm struct {
+	id, event, comment, data string
+	retry                    time.Duration
+	commentOnly              bool
+	bytes                    []byte
 }
 
-// encoded returns m's cached wire form, or nil when it has none or no
-// longer holds the values it was encoded from. The bytes are shared: read
-// them, never modify them.
+// encoded returns m's shared wire form, or nil when it has none or no
+// longer holds the values it was made from (a consumer changed a field).
+// The bytes are shared: read them, never modify them.
 func (m *Message) encoded() []byte {
-	if m.wire != nil && m.wire.fits(m) {
-		return m.wire.bytes
+	w := m.wire
+	if w == nil {
+		return nil
 	}
-	return nil
-}
-
-// fits reports whether m still holds the values e was encoded from. Data is
-// compared by identity (the same dynamic type and the same value or
-// pointer), so any replacement, even by an equal value, re-encodes; only
-// mutating shared data in place, which would race with the other
-// subscribers anyway, goes unnoticed.
-func (e *encoded) fits(m *Message) bool {
-	f := &e.from
-	return m.ID == f.ID && m.Event == f.Event && m.Retry == f.Retry && m.Comment == f.Comment && m.commentOnly == f.commentOnly && sameData(m.Data, f.Data)
-}
-
-// sameData compares two interface values by identity: their type words
-// and data words are equal. Unlike ==, it never panics on uncomparable
-// types (maps, slices) and never walks a value.
-func sameData(a, b any) bool {
-	type eface struct{ typ, data unsafe.Pointer }
-	return *(*eface)(unsafe.Pointer(&a)) == *(*eface)(unsafe.Pointer(&b))
+	// Comparing equal strings that share their bytes stops at the
+	// pointers, so this costs a few word compares.
+	switch data := m.Data.(type) {
+	case nil: // a comment's
+		if !w.commentOnly {
+			return nil
+		}
+	case string:
+		if w.commentOnly || data != w.data {
+			return nil
+		}
+	default:
+		return nil
+	}
+	if m.ID != w.id || m.Event != w.event || m.Comment != w.comment || m.Retry != w.retry || m.commentOnly != w.commentOnly {
+		return nil
+	}
+	return w.bytes
 }
 
 // hasLineBreak reports whether s holds CR or LF, or with nul also NUL. It

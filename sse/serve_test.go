@@ -699,3 +699,153 @@ func TestStreamEmitAfterCancel(t *testing.T) {
 		t.Errorf("after the context ended, emit reported true %d times of %d, and %d messages reached the stream; want none", n, tries, received)
 	}
 }
+
+// TestServeQueuedEventsOverHTTP: messages already queued when the stream
+// writes go out together, intact and in order: a Hub's shared encodings
+// and messages Serve encodes itself (a large one among them), comments,
+// and a message it rejects, which is left out.
+func TestServeQueuedEventsOverHTTP(t *testing.T) {
+	for _, p := range protocols {
+		t.Run(p.name, func(t *testing.T) {
+			hub := newHub(t)
+			wants := make(chan []byte, 1)
+			rejected := make(chan error, 1)
+			served := make(chan error, 1)
+			srv := startServer(t, p.http2, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				sub, err := hub.Subscribe(r.Context(), "t", "")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				for _, m := range []sse.Message{
+					{Event: "multi", Data: "one\r\ntwo\rthree"},
+					{Data: map[string]int{"n": 2}},
+					{Event: "retry", Data: "", Retry: 1500 * time.Millisecond},
+				} {
+					if _, err := hub.Publish(r.Context(), "t", m); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+				hub.Publish(r.Context(), "t", sse.Comment("from the hub"))
+				var fromHub []sse.Message
+				for range 4 {
+					fromHub = append(fromHub, <-sub)
+				}
+				queue := []sse.Message{
+					fromHub[0],
+					{ID: "own-1", Data: strings.Repeat("large ", 4<<10)},
+					fromHub[1],
+					{ID: "bad\nid", Data: "rejected"},
+					{Event: "own", Data: "a\nb"},
+					fromHub[3],
+					sse.Comment("own comment"),
+					fromHub[2],
+					{Data: "last"},
+				}
+				events := make(chan sse.Message, len(queue))
+				var want []byte
+				for _, m := range queue {
+					events <- m
+					want, _ = sse.AppendMessage(want, m) // the rejected one adds nothing
+				}
+				close(events)
+				wants <- want
+				served <- sse.ServeHTTP(w, r, events, sse.Heartbeat(0), sse.OnReject(func(_ sse.Message, err error) { rejected <- err }))
+			}), nil)
+
+			resp := open(t, testContext(t), srv, nil)
+			got := readAll(t, resp.Body)
+			want := readEvents(t, receive(t, wants, "the queued messages"))
+			if len(want) != 6 {
+				t.Fatalf("the test queued %d events, want 6", len(want))
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("the stream read as\n%.300v\nwant\n%.300v", got, want)
+			}
+			if err := receive(t, rejected, "OnReject"); !errors.Is(err, sse.ErrInvalidID) {
+				t.Errorf("OnReject got %v, want ErrInvalidID", err)
+			}
+			if err := receive(t, served, "Serve to return"); err != nil {
+				t.Errorf("Serve returned %v, want nil", err)
+			}
+		})
+	}
+}
+
+// flushRecorder is a ResponseWriter that keeps what is written and notes
+// how long the body was at each flush.
+type flushRecorder struct {
+	header    http.Header
+	body      bytes.Buffer
+	flushedAt []int
+}
+
+func (w *flushRecorder) Header() http.Header         { return w.header }
+func (w *flushRecorder) Write(p []byte) (int, error) { return w.body.Write(p) }
+func (w *flushRecorder) WriteHeader(int)             {}
+func (w *flushRecorder) Flush()                      { w.flushedAt = append(w.flushedAt, w.body.Len()) }
+
+// TestServeCoalescesFlushes: messages queued in the channel cost one flush
+// for as many as are there, not one each, up to a bound that keeps a busy
+// stream flushing; every flush ends between two events.
+func TestServeCoalescesFlushes(t *testing.T) {
+	sources := map[string]func(t *testing.T, n int) <-chan sse.Message{
+		// Messages Serve encodes itself.
+		"own": func(t *testing.T, n int) <-chan sse.Message {
+			events := make(chan sse.Message, n)
+			for i := range n {
+				events <- sse.Message{ID: strconv.Itoa(i), Data: strconv.Itoa(i)}
+			}
+			close(events)
+			return events
+		},
+		// Messages a Hub encoded once, queued in a subscription that the
+		// topic's drop closes after them.
+		"hub": func(t *testing.T, n int) <-chan sse.Message {
+			hub := newHub(t, sse.Buffer(n))
+			sub := mustSubscribe(t, hub, "t", "")
+			for i := range n {
+				publish(t, hub, "t", sse.Message{Data: strconv.Itoa(i)})
+			}
+			if err := hub.DropTopic(t.Context(), "t"); err != nil {
+				t.Fatal(err)
+			}
+			return sub
+		},
+	}
+	for name, source := range sources {
+		for _, n := range []int{1, 10, 1000} {
+			t.Run(fmt.Sprintf("%s/%d", name, n), func(t *testing.T) {
+				w := &flushRecorder{header: http.Header{}}
+				if err := sse.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil), source(t, n), sse.Heartbeat(0)); err != nil {
+					t.Fatal(err)
+				}
+				events := readEvents(t, w.body.Bytes())
+				if len(events) != n {
+					t.Fatalf("%d events written, want %d", len(events), n)
+				}
+				for i, e := range events {
+					if e.Data != strconv.Itoa(i) {
+						t.Fatalf("event %d has data %q, want %d", i, e.Data, i)
+					}
+				}
+				body := w.body.Bytes()
+				for _, at := range w.flushedAt {
+					if at > 0 && !bytes.HasSuffix(body[:at], []byte("\n\n")) {
+						t.Errorf("a flush at byte %d cuts an event: %q", at, body[max(at-20, 0):at])
+					}
+				}
+				// The first flush sends the headers.
+				flushes := len(w.flushedAt) - 1
+				t.Logf("%d queued messages cost %d flushes", n, flushes)
+				switch {
+				case n <= 10 && flushes != 1:
+					t.Errorf("%d queued messages cost %d flushes, want 1", n, flushes)
+				case n > 10 && (flushes < 2 || flushes > n/10):
+					t.Errorf("%d queued messages cost %d flushes, want more than one (a busy stream still flushes) and at most %d", n, flushes, n/10)
+				}
+			})
+		}
+	}
+}

@@ -41,7 +41,25 @@ type streamScope struct {
 // with slog.Default.
 func StreamContext(parent context.Context, onPanic func(v any, stack []byte)) (context.Context, context.CancelCauseFunc) {
 	ctx, cancel := context.WithCancelCause(parent)
-	return context.WithValue(ctx, streamScopeKey{}, &streamScope{cancel: cancel, onPanic: onPanic}), cancel
+	return &streamContext{Context: ctx, scope: streamScope{cancel: cancel, onPanic: onPanic}}, cancel
+}
+
+// streamContext is a cancellable context carrying a stream's scope: what
+// context.WithValue would make, in one object instead of two (a stream
+// holds its context for its whole life). Done, Err and the context's
+// cancellation record, which the context package finds through Value, are
+// the embedded context's, so contexts derived from it are registered with
+// that one, as they would be under WithValue.
+type streamContext struct {
+	context.Context
+	scope streamScope
+}
+
+func (c *streamContext) Value(key any) any {
+	if _, ok := key.(streamScopeKey); ok {
+		return &c.scope
+	}
+	return c.Context.Value(key)
 }
 
 // scopeOf is the scope StreamContext put in ctx, or nil.

@@ -1,0 +1,686 @@
+// Package ssetest checks that a Broker keeps the contract sse.Broker
+// states, so that a Hub on it behaves as on the in-memory one. godanet's
+// brokers (the in-memory one, package redisbroker) run it; so can a broker
+// of your own, for NATS or Postgres, from a test:
+//
+//	func TestConformance(t *testing.T) {
+//		ssetest.TestBroker(t, func(t *testing.T, instances int) []sse.Broker {
+//			store := startStore(t) // fresh, for this test alone
+//			brokers := make([]sse.Broker, instances)
+//			for i := range brokers {
+//				brokers[i] = mybroker.New(store.Connect(t)) // one per "process"
+//			}
+//			return brokers
+//		})
+//	}
+//
+// Setup returns instances brokers that share one fresh store, as that
+// many processes on one Redis would; the suite closes them. A broker for
+// one process (the in-memory one) returns the same broker each time.
+//
+// The suite checks: order and ids; replay from every retained id; an
+// unknown id giving everything retained; paging; no gap and no duplicate
+// for subscribers that join while messages are published, on every
+// instance; a slow subscriber dropped without slowing the others; close,
+// context cancellation, DropTopic and topic expiry. It synchronises with
+// channels and deadlines, never with sleeps, so it is as fast as the
+// broker.
+package ssetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/godanet/godanet/sse"
+)
+
+// Setup returns instances brokers sharing one fresh store.
+type Setup func(t *testing.T, instances int) []sse.Broker
+
+// wait bounds every wait of the suite: long for a healthy broker on a
+// loaded machine, short for a hung test.
+const wait = 10 * time.Second
+
+// TestBroker runs the conformance suite against the brokers setup makes.
+func TestBroker(t *testing.T, setup Setup) {
+	open := func(t *testing.T, n int) []sse.Broker {
+		t.Helper()
+		brokers := setup(t, n)
+		if len(brokers) != n {
+			t.Fatalf("setup returned %d brokers, want %d", len(brokers), n)
+		}
+		t.Cleanup(func() {
+			for _, b := range brokers {
+				_ = b.Close()
+			}
+		})
+		return brokers
+	}
+	t.Run("OrderAndIDs", func(t *testing.T) { testOrderAndIDs(t, open(t, 2)) })
+	t.Run("ConcurrentAppends", func(t *testing.T) { testConcurrentAppends(t, open(t, 2)) })
+	t.Run("ReplayFromEveryRetainedID", func(t *testing.T) { testReplayFromEveryID(t, open(t, 1)[0]) })
+	t.Run("UnknownIDReplaysEverything", func(t *testing.T) { testUnknownID(t, open(t, 2)) })
+	t.Run("Paging", func(t *testing.T) { testPaging(t, open(t, 1)[0]) })
+	t.Run("NoHistory", func(t *testing.T) { testNoHistory(t, open(t, 1)[0]) })
+	t.Run("StopListening", func(t *testing.T) { testStopListening(t, open(t, 1)[0]) })
+	t.Run("DropTopic", func(t *testing.T) { testDropTopic(t, open(t, 2)) })
+	t.Run("TopicExpiry", func(t *testing.T) { testTopicExpiry(t, open(t, 1)[0]) })
+	t.Run("Close", func(t *testing.T) { testClose(t, open(t, 1)[0]) })
+	t.Run("HubNoGapNoDuplicate", func(t *testing.T) { testHubNoGap(t, open(t, 2)) })
+	t.Run("HubSlowSubscriber", func(t *testing.T) { testHubSlowSubscriber(t, open(t, 2)) })
+	t.Run("HubContextCancel", func(t *testing.T) { testHubContextCancel(t, open(t, 1)[0]) })
+	t.Run("HubClose", func(t *testing.T) { testHubClose(t, open(t, 2)) })
+}
+
+// keep is the Retention of most tests: history, no expiry.
+var keep = sse.Retention{Frames: 100}
+
+func body(i int) []byte { return []byte("data: " + strconv.Itoa(i) + "\n\n") }
+
+// appendN appends n frames numbered from first, and returns their ids.
+func appendN(t *testing.T, b sse.Broker, topic string, first, n int, r sse.Retention) []string {
+	t.Helper()
+	ids := make([]string, 0, n)
+	for i := first; i < first+n; i++ {
+		id, err := b.Append(context.Background(), topic, body(i), r)
+		if err != nil {
+			t.Fatalf("Append %d to %q: %v", i, topic, err)
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// read calls Read and fails the test on an error.
+func read(t *testing.T, b sse.Broker, topic, after string, limit int) ([]sse.Frame, bool) {
+	t.Helper()
+	frames, found, err := b.Read(context.Background(), topic, after, limit)
+	if err != nil {
+		t.Fatalf("Read(%q after %q): %v", topic, after, err)
+	}
+	return frames, found
+}
+
+func frameIDs(frames []sse.Frame) []string {
+	ids := make([]string, len(frames))
+	for i, f := range frames {
+		ids[i] = f.ID
+	}
+	return ids
+}
+
+// recorder is a Listener that keeps what it is given, and notices a call
+// made while another is under way, or after End.
+type recorder struct {
+	frames     chan sse.Frame
+	ended      chan error
+	busy       atomic.Int32
+	violations atomic.Int32
+	endOnce    sync.Once
+	isEnded    atomic.Bool
+}
+
+func newRecorder() *recorder {
+	return &recorder{frames: make(chan sse.Frame, 10000), ended: make(chan error, 1)}
+}
+
+func (r *recorder) Frame(f sse.Frame) {
+	if r.busy.Add(1) != 1 || r.isEnded.Load() {
+		r.violations.Add(1)
+	}
+	select {
+	case r.frames <- f:
+	default:
+		r.violations.Add(1)
+	}
+	r.busy.Add(-1)
+}
+
+func (r *recorder) End(err error) {
+	first := false
+	r.endOnce.Do(func() { first = true })
+	if !first {
+		r.violations.Add(1)
+		return
+	}
+	r.isEnded.Store(true)
+	r.ended <- err
+}
+
+// listen starts a recorder on topic, stopped at cleanup.
+func listen(t *testing.T, b sse.Broker, topic string) *recorder {
+	t.Helper()
+	r := newRecorder()
+	stop, err := b.Listen(context.Background(), topic, r)
+	if err != nil {
+		t.Fatalf("Listen(%q): %v", topic, err)
+	}
+	t.Cleanup(func() {
+		stop()
+		if n := r.violations.Load(); n > 0 {
+			t.Errorf("listener of %q: %d calls overlapped, came after End, or End came twice", topic, n)
+		}
+	})
+	return r
+}
+
+// take receives n frames from r, failing after wait.
+func (r *recorder) take(t *testing.T, n int) []sse.Frame {
+	t.Helper()
+	got := make([]sse.Frame, 0, n)
+	deadline := time.After(wait)
+	for len(got) < n {
+		select {
+		case f := <-r.frames:
+			got = append(got, f)
+		case err := <-r.ended:
+			t.Fatalf("the listener ended (%v) after %d of %d frames", err, len(got), n)
+		case <-deadline:
+			t.Fatalf("the listener got %d of %d frames in %v", len(got), n, wait)
+		}
+	}
+	return got
+}
+
+// quiet checks that r has received nothing more.
+func (r *recorder) quiet(t *testing.T) {
+	t.Helper()
+	select {
+	case f := <-r.frames:
+		t.Errorf("unexpected frame %q", f.ID)
+	default:
+	}
+}
+
+// awaitEnd waits for End and returns its error.
+func (r *recorder) awaitEnd(t *testing.T) error {
+	t.Helper()
+	select {
+	case err := <-r.ended:
+		return err
+	case <-time.After(wait):
+		t.Fatalf("the listener was not ended within %v", wait)
+		return nil
+	}
+}
+
+func testOrderAndIDs(t *testing.T, b []sse.Broker) {
+	const topic = "order"
+	onA, onB := listen(t, b[0], topic), listen(t, b[1], topic)
+	ids := appendN(t, b[0], topic, 0, 20, keep)
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if id == "" || seen[id] {
+			t.Fatalf("ids %q: empty or repeated", ids)
+		}
+		for _, c := range id {
+			if c == '\r' || c == '\n' || c == 0 {
+				t.Fatalf("id %q contains CR, LF or NUL", id)
+			}
+		}
+		seen[id] = true
+	}
+	for name, r := range map[string]*recorder{"the same instance": onA, "another instance": onB} {
+		got := r.take(t, len(ids))
+		if !slices.Equal(frameIDs(got), ids) {
+			t.Errorf("listener on %s got %q, want %q (the ids Append returned, in order)", name, frameIDs(got), ids)
+		}
+		for i, f := range got {
+			if string(f.Body) != string(body(i)) {
+				t.Errorf("listener on %s: frame %d has body %q, want %q", name, i, f.Body, body(i))
+			}
+		}
+	}
+	all, found := read(t, b[1], topic, "", 100)
+	if found || !slices.Equal(frameIDs(all), ids) {
+		t.Errorf("Read after \"\" on another instance = %q, found %v; want %q, false", frameIDs(all), found, ids)
+	}
+	// Ids increase: each one places exactly the frames after it.
+	for i, id := range ids {
+		rest, found := read(t, b[1], topic, id, 100)
+		if !found || !slices.Equal(frameIDs(rest), ids[i+1:]) {
+			t.Errorf("Read after %q = %q, found %v; want %q, true", id, frameIDs(rest), found, ids[i+1:])
+		}
+	}
+}
+
+func testConcurrentAppends(t *testing.T, b []sse.Broker) {
+	const topic, each = "concurrent", 50
+	onA, onB := listen(t, b[0], topic), listen(t, b[1], topic)
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	for i, broker := range b {
+		wg.Go(func() {
+			for n := range each {
+				if _, err := broker.Append(context.Background(), topic, body(i*1000+n), keep); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("Append: %v", err)
+	}
+	a, bb := frameIDs(onA.take(t, 2*each)), frameIDs(onB.take(t, 2*each))
+	if !slices.Equal(a, bb) {
+		t.Fatalf("two instances saw different orders:\n%q\n%q", a, bb)
+	}
+	stored, _ := read(t, b[0], topic, "", 1000)
+	if !slices.Equal(frameIDs(stored), a) {
+		t.Errorf("the history's order %q differs from the listeners' %q", frameIDs(stored), a)
+	}
+	seen := map[string]bool{}
+	for _, id := range a {
+		if seen[id] {
+			t.Errorf("id %q given twice", id)
+		}
+		seen[id] = true
+	}
+	onA.quiet(t)
+	onB.quiet(t)
+}
+
+func testReplayFromEveryID(t *testing.T, b sse.Broker) {
+	const topic = "replay"
+	r := sse.Retention{Frames: 5}
+	ids := appendN(t, b, topic, 0, 8, r)
+	retained := ids[3:]
+	// The frame just older than the history is placed too: nothing after
+	// it is missing.
+	for i := 2; i < len(ids); i++ {
+		frames, found := read(t, b, topic, ids[i], 100)
+		if !found || !slices.Equal(frameIDs(frames), ids[i+1:]) {
+			t.Errorf("Read after %q (frame %d) = %q, found %v; want %q, true", ids[i], i, frameIDs(frames), found, ids[i+1:])
+		}
+	}
+	// Older ones are not: everything retained comes back.
+	for _, id := range ids[:2] {
+		frames, found := read(t, b, topic, id, 100)
+		if found || !slices.Equal(frameIDs(frames), retained) {
+			t.Errorf("Read after trimmed %q = %q, found %v; want everything retained %q, false", id, frameIDs(frames), found, retained)
+		}
+	}
+}
+
+func testUnknownID(t *testing.T, b []sse.Broker) {
+	const topic = "unknown"
+	ids := appendN(t, b[0], topic, 0, 3, keep)
+	other := appendN(t, b[0], "elsewhere", 0, 5, keep)
+	for _, after := range []string{"", "0", "garbage", "1", ids[0] + "x", other[4], "-1"} {
+		frames, found := read(t, b[1], topic, after, 100)
+		if found || !slices.Equal(frameIDs(frames), ids) {
+			t.Errorf("Read after unknown %q = %q, found %v; want %q, false", after, frameIDs(frames), found, ids)
+		}
+	}
+	if frames, found := read(t, b[1], "never", ids[0], 100); len(frames) != 0 || found {
+		t.Errorf("Read of a topic never appended to = %q, found %v; want nothing, false", frameIDs(frames), found)
+	}
+}
+
+func testPaging(t *testing.T, b sse.Broker) {
+	const topic = "paging"
+	ids := appendN(t, b, topic, 0, 10, keep)
+	var got []string
+	after := ids[1]
+	for range 10 {
+		page, found := read(t, b, topic, after, 3)
+		if !found {
+			t.Fatalf("Read after %q, the last of a page: not found", after)
+		}
+		got = append(got, frameIDs(page)...)
+		if len(page) < 3 {
+			break
+		}
+		after = page[len(page)-1].ID
+	}
+	if !slices.Equal(got, ids[2:]) {
+		t.Errorf("pages of 3 after %q = %q, want %q", ids[1], got, ids[2:])
+	}
+}
+
+func testNoHistory(t *testing.T, b sse.Broker) {
+	const topic = "nohistory"
+	on := listen(t, b, topic)
+	ids := appendN(t, b, topic, 0, 3, sse.Retention{})
+	if got := frameIDs(on.take(t, 3)); !slices.Equal(got, ids) {
+		t.Errorf("with no history, the listener got %q, want %q", got, ids)
+	}
+	if frames, _ := read(t, b, topic, ids[0], 100); len(frames) != 0 {
+		t.Errorf("Retention{Frames: 0} kept %q", frameIDs(frames))
+	}
+}
+
+func testStopListening(t *testing.T, b sse.Broker) {
+	const topic = "stop"
+	r := newRecorder()
+	stop, err := b.Listen(context.Background(), topic, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendN(t, b, topic, 0, 1, keep)
+	r.take(t, 1)
+	stop()
+	stop() // twice does nothing
+	appendN(t, b, topic, 1, 3, keep)
+	// A listener on the same topic, made after the appends, has seen
+	// them pass if they were going to be passed at all.
+	witness := listen(t, b, topic)
+	appendN(t, b, topic, 4, 1, keep)
+	witness.take(t, 1)
+	r.quiet(t)
+}
+
+func testDropTopic(t *testing.T, b []sse.Broker) {
+	const topic = "drop"
+	old := appendN(t, b[0], topic, 0, 3, keep)
+	onA, onB := listen(t, b[0], topic), listen(t, b[1], topic)
+	if err := b[0].DropTopic(context.Background(), topic); err != nil {
+		t.Fatalf("DropTopic: %v", err)
+	}
+	for name, r := range map[string]*recorder{"the same instance": onA, "another instance": onB} {
+		if err := r.awaitEnd(t); err != nil {
+			t.Errorf("DropTopic ended the listener on %s with %v, want nil", name, err)
+		}
+	}
+	if frames, _ := read(t, b[1], topic, "", 100); len(frames) != 0 {
+		t.Errorf("after DropTopic the history holds %q", frameIDs(frames))
+	}
+	fresh := appendN(t, b[1], topic, 10, 2, keep)
+	for _, id := range fresh {
+		if slices.Contains(old, id) {
+			t.Errorf("the new life of the topic reused id %q", id)
+		}
+	}
+	if frames, found := read(t, b[0], topic, old[2], 100); found || !slices.Equal(frameIDs(frames), fresh) {
+		t.Errorf("Read after an id of the dropped life = %q, found %v; want the new life %q, false", frameIDs(frames), found, fresh)
+	}
+	if err := b[0].DropTopic(context.Background(), "never-made"); err != nil {
+		t.Errorf("DropTopic of an unknown topic: %v", err)
+	}
+}
+
+func testTopicExpiry(t *testing.T, b sse.Broker) {
+	const topic = "expiry"
+	short := sse.Retention{Frames: 10, Idle: 200 * time.Millisecond}
+	old := appendN(t, b, topic, 0, 2, short)
+	deadline := time.Now().Add(wait)
+	for {
+		frames, _ := read(t, b, topic, "", 100)
+		if len(frames) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a topic idle for %v still holds %q after %v", short.Idle, frameIDs(frames), wait)
+		}
+		select {
+		case <-time.After(short.Idle / 4):
+		case <-t.Context().Done():
+			return
+		}
+	}
+	fresh := appendN(t, b, topic, 5, 1, short)
+	if slices.Contains(old, fresh[0]) {
+		t.Errorf("the topic's new life reused id %q", fresh[0])
+	}
+	if frames, found := read(t, b, topic, old[1], 100); found || !slices.Equal(frameIDs(frames), fresh) {
+		t.Errorf("after expiry, Read after %q = %q, found %v; want %q, false", old[1], frameIDs(frames), found, fresh)
+	}
+}
+
+func testClose(t *testing.T, b sse.Broker) {
+	r := listen(t, b, "close")
+	if err := b.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := r.awaitEnd(t); !errors.Is(err, sse.ErrClosed) {
+		t.Errorf("Close ended the listener with %v, want sse.ErrClosed", err)
+	}
+	ctx := context.Background()
+	if _, err := b.Append(ctx, "close", body(0), keep); !errors.Is(err, sse.ErrClosed) {
+		t.Errorf("Append after Close: %v, want sse.ErrClosed", err)
+	}
+	if _, _, err := b.Read(ctx, "close", "", 10); !errors.Is(err, sse.ErrClosed) {
+		t.Errorf("Read after Close: %v, want sse.ErrClosed", err)
+	}
+	if _, err := b.Listen(ctx, "close", newRecorder()); !errors.Is(err, sse.ErrClosed) {
+		t.Errorf("Listen after Close: %v, want sse.ErrClosed", err)
+	}
+	if err := b.DropTopic(ctx, "close"); !errors.Is(err, sse.ErrClosed) {
+		t.Errorf("DropTopic after Close: %v, want sse.ErrClosed", err)
+	}
+}
+
+// hubs makes one Hub per broker, closed at cleanup.
+func hubs(t *testing.T, b []sse.Broker, options ...sse.HubOption) []*sse.Hub {
+	out := make([]*sse.Hub, len(b))
+	for i, broker := range b {
+		out[i] = sse.NewHub(append([]sse.HubOption{sse.WithBroker(broker)}, options...)...)
+	}
+	return out
+}
+
+// publish publishes n messages numbered from first and returns their ids.
+func publish(t *testing.T, h *sse.Hub, topic string, first, n int) []string {
+	t.Helper()
+	ids := make([]string, 0, n)
+	for i := first; i < first+n; i++ {
+		id, err := h.Publish(context.Background(), topic, sse.Message{Event: "n", Data: strconv.Itoa(i)})
+		if err != nil {
+			t.Fatalf("Publish %d: %v", i, err)
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// collect reads ch until it holds n messages, failing after wait.
+func collect(ch <-chan sse.Message, n int) ([]sse.Message, error) {
+	got := make([]sse.Message, 0, n)
+	deadline := time.After(wait)
+	for len(got) < n {
+		select {
+		case m, ok := <-ch:
+			if !ok {
+				return got, fmt.Errorf("closed after %d of %d messages", len(got), n)
+			}
+			got = append(got, m)
+		case <-deadline:
+			return got, fmt.Errorf("got %d of %d messages in %v", len(got), n, wait)
+		}
+	}
+	return got, nil
+}
+
+func testHubNoGap(t *testing.T, b []sse.Broker) {
+	const topic, before, during = "nogap", 10, 300
+	h := hubs(t, b, sse.History(1000), sse.Buffer(before+during+10))
+	ids := publish(t, h[0], topic, 0, before)
+	// Subscribers join on both instances, from an id, from nothing and
+	// from an unknown id, while messages are published on both.
+	type joiner struct {
+		on    int
+		after string
+	}
+	var joiners []joiner
+	for i := range 12 {
+		after := []string{ids[4], "", "unknown"}[i%3]
+		joiners = append(joiners, joiner{on: i % 2, after: after})
+	}
+	published := make(chan []string, 1)
+	start := make(chan struct{})
+	go func() {
+		<-start
+		var out []string
+		for i := range during {
+			id, err := h[i%2].Publish(context.Background(), topic, sse.Message{Event: "n", Data: strconv.Itoa(before + i)})
+			if err != nil {
+				t.Errorf("Publish: %v", err)
+				break
+			}
+			out = append(out, id)
+		}
+		published <- out
+	}()
+	type joined struct {
+		joiner
+		ch <-chan sse.Message
+	}
+	var subs []joined
+	close(start)
+	for _, j := range joiners {
+		ch, err := h[j.on].Subscribe(t.Context(), topic, j.after)
+		if err != nil {
+			t.Fatalf("Subscribe: %v", err)
+		}
+		subs = append(subs, joined{j, ch})
+	}
+	all := append(ids, <-published...)
+	// A last message marks the end of what each subscriber gets.
+	all = append(all, publish(t, h[0], topic, before+during, 1)...)
+	last := all[len(all)-1]
+	for _, s := range subs {
+		var got []sse.Message
+		for len(got) == 0 || got[len(got)-1].ID != last {
+			more, err := collect(s.ch, 1)
+			if err != nil {
+				t.Fatalf("subscriber on instance %d after %q: %v, after %q", s.on, s.after, err, messageIDs(got))
+			}
+			got = append(got, more...)
+		}
+		var want []string
+		switch s.after {
+		case ids[4]:
+			want = all[5:]
+		case "unknown":
+			want = all
+		default:
+			// Live only: a gapless run that ends with the last one.
+			want = all[max(len(all)-len(got), 0):]
+		}
+		if !slices.Equal(messageIDs(got), want) {
+			t.Errorf("subscriber on instance %d after %q got %q, want %q", s.on, s.after, messageIDs(got), want)
+			continue
+		}
+		for i, m := range got {
+			if n := strconv.Itoa(len(all) - len(got) + i); m.Event != "n" || m.Data != n {
+				t.Errorf("subscriber after %q: message %q is event %q data %v, want event n data %s", s.after, m.ID, m.Event, m.Data, n)
+				break
+			}
+		}
+	}
+}
+
+func messageIDs(ms []sse.Message) []string {
+	ids := make([]string, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ID
+	}
+	return ids
+}
+
+func testHubSlowSubscriber(t *testing.T, b []sse.Broker) {
+	const topic, buffer, n = "slow", 4, 50
+	h := hubs(t, b, sse.Buffer(buffer))
+	slow, err := h[1].Subscribe(t.Context(), topic, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader, err := h[1].Subscribe(t.Context(), topic, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each message is read before the next is published, so the reader
+	// is never behind; the other never reads.
+	var ids []string
+	deadline := time.Now().Add(wait)
+	for i := range n {
+		id := publish(t, h[0], topic, i, 1)[0]
+		ids = append(ids, id)
+		got, err := collect(reader, 1)
+		if err != nil || got[0].ID != id {
+			t.Fatalf("the reading subscriber, at message %d: got %q (%v), want %q", i, messageIDs(got), err, id)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("publishing %d messages beside a subscriber that never reads took over %v", i, wait)
+		}
+	}
+	var kept []string
+	timeout := time.After(wait)
+	for open := true; open; {
+		select {
+		case m, ok := <-slow:
+			if ok {
+				kept = append(kept, m.ID)
+			}
+			open = ok
+		case <-timeout:
+			t.Fatalf("the subscriber that never read was not dropped (it holds %q)", kept)
+		}
+	}
+	if len(kept) > buffer || !slices.Equal(kept, ids[:len(kept)]) {
+		t.Errorf("the dropped subscriber held %q, want at most %d, a prefix of %q", kept, buffer, ids)
+	}
+}
+
+func testHubContextCancel(t *testing.T, b sse.Broker) {
+	h := hubs(t, []sse.Broker{b})[0]
+	ctx, cancel := context.WithCancel(t.Context())
+	ch, err := h.Subscribe(ctx, "cancel", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	catching, err := h.Subscribe(ctx, "cancel", "unknown")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	for _, c := range []<-chan sse.Message{ch, catching} {
+		if _, err := collect(c, 1); err == nil {
+			t.Error("a subscription got a message after its context ended, want it closed")
+		}
+	}
+	if _, err := h.Subscribe(ctx, "cancel", ""); err == nil {
+		t.Error("Subscribe with an ended context succeeded")
+	}
+}
+
+func testHubClose(t *testing.T, b []sse.Broker) {
+	h := hubs(t, b)
+	ch, err := h[0].Subscribe(t.Context(), "hubclose", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := h[1].Subscribe(t.Context(), "hubclose", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h[0].Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := collect(ch, 1); err == nil {
+		t.Error("a subscription got a message after its Hub closed, want it closed")
+	}
+	if _, err := h[0].Publish(context.Background(), "hubclose", sse.Message{Data: "x"}); !errors.Is(err, sse.ErrClosed) {
+		t.Errorf("Publish after Close: %v, want sse.ErrClosed", err)
+	}
+	if _, err := h[0].Subscribe(t.Context(), "hubclose", ""); !errors.Is(err, sse.ErrClosed) {
+		t.Errorf("Subscribe after Close: %v, want sse.ErrClosed", err)
+	}
+	if len(b) > 1 && b[0] != b[1] {
+		// Another instance is not affected.
+		id := publish(t, h[1], "hubclose", 0, 1)[0]
+		if got, err := collect(other, 1); err != nil || got[0].ID != id {
+			t.Errorf("after another instance closed, a subscriber got %q (%v), want %q", messageIDs(got), err, id)
+		}
+	}
+}
