@@ -1,0 +1,180 @@
+package redisbroker
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godanet/godanet/redisbroker/redistest"
+	"github.com/godanet/godanet/sse"
+)
+
+// While Redis is down every call fails fast, saying what failed on which
+// topic, with an error wrapping sse.ErrUnavailable and the cause. Once it
+// is back, a listener that was open all along gets everything appended
+// since, by any process, with no gap and no duplicate.
+func TestRedisDownAndBack(t *testing.T) {
+	srv := redistest.Start(t)
+	const timeout = 500 * time.Millisecond
+	a, b := open(t, srv, "A", Timeout(timeout)), open(t, srv, "B")
+	const topic = "todos"
+	on := listen(t, a.Broker, topic)
+	before := appendN(t, b.Broker, topic, 0, 2, keep)
+	on.expect(t, before)
+
+	srv.Kill()
+	ctx := context.Background()
+	calls := map[string]func() error{
+		"append to": func() error { _, err := a.Append(ctx, topic, body(9), keep); return err },
+		"read":      func() error { _, _, err := a.Read(ctx, topic, before[0], 10); return err },
+		"listen to": func() error { _, err := a.Listen(ctx, "other", newRecorder()); return err },
+		"drop":      func() error { return a.DropTopic(ctx, "other") },
+	}
+	for op, call := range calls {
+		start := time.Now()
+		err := call()
+		elapsed := time.Since(start)
+		t.Logf("%s: %v in %v", op, err, elapsed)
+		if !errors.Is(err, sse.ErrUnavailable) {
+			t.Errorf("%s while Redis is down: %v, want an error wrapping sse.ErrUnavailable", op, err)
+			continue
+		}
+		if elapsed > timeout+500*time.Millisecond {
+			t.Errorf("%s while Redis is down took %v, want about Timeout (%v) at most", op, elapsed, timeout)
+		}
+		if prefix := "redisbroker: " + op + " "; !strings.HasPrefix(err.Error(), prefix) {
+			t.Errorf("%s error %q does not begin with %q", op, err, prefix)
+		}
+		var netErr net.Error
+		if !errors.As(err, &netErr) && !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s error %q does not keep its cause", op, err)
+		}
+	}
+
+	srv.Restart(false)
+	after := appendN(t, b.Broker, topic, 2, 5, keep)
+	on.expect(t, after)
+	// The listener was never ended: the ids go on from before.
+	_, seq, _ := parseID(after[0])
+	if seq != 3 {
+		t.Errorf("after a restart with the data kept, the ids went on from %q, want seq 3", after[0])
+	}
+	on.quiet(t)
+}
+
+// The frames another process appends while this one's Pub/Sub connection
+// is down reach its listener once it is back.
+func TestGapFill(t *testing.T) {
+	srv := redistest.Start(t)
+	opts := srv.Options()
+	opts.ClientName = "A"
+	g := &gate{}
+	opts.Dialer = g.dial
+	a, b := openWith(t, opts), open(t, srv, "B")
+	const topic = "gap"
+	on := listen(t, a.Broker, topic)
+	on.expect(t, appendN(t, b.Broker, topic, 0, 1, keep))
+
+	g.shut.Store(true)
+	killPubSub(t, b, "A")
+	missed := appendN(t, b.Broker, topic, 1, 5, keep)
+	g.shut.Store(false)
+	on.expect(t, missed)
+	live := appendN(t, b.Broker, topic, 6, 2, keep)
+	on.expect(t, live)
+	on.quiet(t)
+}
+
+// When the history no longer holds what a listener missed, it is ended
+// with an error wrapping sse.ErrUnavailable: a gap is never silent.
+func TestGapTooLong(t *testing.T) {
+	srv := redistest.Start(t)
+	opts := srv.Options()
+	opts.ClientName = "A"
+	g := &gate{}
+	opts.Dialer = g.dial
+	a, b := openWith(t, opts), open(t, srv, "B")
+	const topic = "trimmed"
+	short := sse.Retention{Frames: 3}
+	on := listen(t, a.Broker, topic)
+	on.expect(t, appendN(t, b.Broker, topic, 0, 1, short))
+
+	g.shut.Store(true)
+	killPubSub(t, b, "A")
+	appendN(t, b.Broker, topic, 1, 10, short)
+	g.shut.Store(false)
+	select {
+	case f := <-on.frames:
+		t.Fatalf("got frame %q, want the listener ended", f.ID)
+	case err := <-on.ended:
+		if !errors.Is(err, sse.ErrUnavailable) {
+			t.Fatalf("End(%v), want an error wrapping sse.ErrUnavailable", err)
+		}
+	case <-time.After(wait):
+		t.Fatalf("the listener was not ended within %v", wait)
+	}
+}
+
+// killPubSub kills the Pub/Sub connection of the client named name.
+func killPubSub(t *testing.T, p process, name string) {
+	t.Helper()
+	killed := 0
+	for _, c := range clients(t, p.client) {
+		if c["name"] == name && c["sub"] != "0" {
+			if err := p.client.ClientKillByFilter(context.Background(), "ID", c["id"]).Err(); err != nil {
+				t.Fatalf("CLIENT KILL ID %s: %v", c["id"], err)
+			}
+			killed++
+		}
+	}
+	if killed != 1 {
+		t.Fatalf("killed %d Pub/Sub connections of %s, want 1", killed, name)
+	}
+}
+
+// A connection down for longer than the grace period ends the listeners.
+func TestGracePeriod(t *testing.T) {
+	srv := redistest.Start(t)
+	const grace = 300 * time.Millisecond
+	a := open(t, srv, "A", GracePeriod(grace))
+	on := listen(t, a.Broker, "grace")
+	start := time.Now()
+	srv.Kill()
+	err := on.awaitEnd(t)
+	elapsed := time.Since(start)
+	if !errors.Is(err, sse.ErrUnavailable) {
+		t.Errorf("End(%v), want an error wrapping sse.ErrUnavailable", err)
+	}
+	if elapsed < grace || elapsed > grace+2*time.Second {
+		t.Errorf("the listener was ended %v after the kill, want about the grace period %v", elapsed, grace)
+	}
+	if !strings.Contains(err.Error(), `topic "grace"`) {
+		t.Errorf("End's error %q does not name the topic", err)
+	}
+}
+
+// A Redis that hangs, rather than refusing, is noticed by its silence.
+func TestRedisHangs(t *testing.T) {
+	srv := redistest.Start(t)
+	const grace, timeout = 300 * time.Millisecond, 300 * time.Millisecond
+	a := open(t, srv, "A", GracePeriod(grace), Timeout(timeout))
+	on := listen(t, a.Broker, "hang")
+	srv.Freeze()
+	defer srv.Thaw()
+	start := time.Now()
+	if _, err := a.Append(context.Background(), "hang", body(0), keep); !errors.Is(err, sse.ErrUnavailable) {
+		t.Errorf("Append to a hung Redis: %v, want an error wrapping sse.ErrUnavailable", err)
+	}
+	if elapsed := time.Since(start); elapsed > timeout+500*time.Millisecond {
+		t.Errorf("Append to a hung Redis took %v, want about Timeout (%v)", elapsed, timeout)
+	}
+	if err := on.awaitEnd(t); !errors.Is(err, sse.ErrUnavailable) {
+		t.Errorf("End(%v), want an error wrapping sse.ErrUnavailable", err)
+	}
+	if elapsed := time.Since(start); elapsed > idleCheck+timeout+grace+2*time.Second {
+		t.Errorf("the listener was ended %v after Redis hung, want within %v", elapsed, idleCheck+timeout+grace)
+	}
+}
