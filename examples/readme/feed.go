@@ -70,8 +70,8 @@ func (f *FeedController) Clock(c echo.Context) (<-chan sse.Message, error) {
 
 // readme:begin publish
 
-func (s *NewsService) Announce(todo Todo) error {
-	_, err := s.Hub.Publish("news", sse.Message{Event: "created", Data: todo}) // Data: string, []byte, or JSON
+func (s *NewsService) Announce(ctx context.Context, todo Todo) error {
+	_, err := s.Hub.Publish(ctx, "news", sse.Message{Event: "created", Data: todo}) // Data: string, []byte, or JSON
 	return err
 }
 

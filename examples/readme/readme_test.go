@@ -134,7 +134,7 @@ func TestReadmeFeedStreams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := news.Announce(Todo{ID: 7, Title: "news"}); err != nil {
+	if err := news.Announce(context.Background(), Todo{ID: 7, Title: "news"}); err != nil {
 		t.Fatal(err)
 	}
 	for e, err := range gosse.Read(res.Body, nil) {

@@ -14,8 +14,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/godanet/godanet/core"
-	"github.com/godanet/godanet/examples/todo/store"
-	"github.com/godanet/godanet/sse"
 )
 
 // findChromium returns the system's Chromium, or "" when there is none.
@@ -28,11 +26,12 @@ func findChromium() string {
 	return ""
 }
 
-// TestBrowser drives the page in headless Chromium: it goes live, shows a
-// todo created through the API without a reload, toggles one from the page,
-// and, after its server stops and todos are created elsewhere, reconnects
-// and shows what it missed through Last-Event-ID.
-func TestBrowser(t *testing.T) {
+// newBrowser starts headless Chromium for the test, stopped when the test
+// ends, and returns its context, whose first tab is open; chromedp.NewContext
+// on it opens another. Without Chromium it skips the test, or fails it
+// when REQUIRE_BROWSER=1.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
 	chrome := findChromium()
 	if chrome == "" {
 		if os.Getenv("REQUIRE_BROWSER") == "1" {
@@ -40,14 +39,40 @@ func TestBrowser(t *testing.T) {
 		}
 		t.Skip("no Chromium found: install it (apt-get install -y chromium) to run the browser test; REQUIRE_BROWSER=1 makes this skip a failure")
 	}
+	allocator, cancelAllocator := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chrome),
+		chromedp.NoSandbox, // Chromium refuses to run as root with its sandbox
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), // no internet here
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1200, 800),
+	)...)
+	t.Cleanup(cancelAllocator)
+	browser, cancelBrowser := chromedp.NewContext(allocator)
+	t.Cleanup(cancelBrowser)
+	// The first call starts the browser and must not carry a timeout: a
+	// timeout there would stop the whole browser. Later steps get one.
+	if err := chromedp.Do(browser); err != nil {
+		t.Fatalf("starting %s: %v", chrome, err)
+	}
+	return browser
+}
+
+// TestBrowser drives the page in headless Chromium: it goes live, shows a
+// todo created through the API without a reload, toggles one from the page,
+// and, after its server stops and todos are created elsewhere, reconnects
+// and shows what it missed through Last-Event-ID.
+func TestBrowser(t *testing.T) {
+	browser := newBrowser(t)
 
 	// Every server below shares one store and one Hub, as the instances of
 	// one service behind a load balancer would share a database and a broker.
-	shared, hub := store.NewStore(), sse.NewHub()
+	shared := MemoryBackend()
 	start := func(addr string) *core.App {
 		t.Helper()
-		app, err := newApp(testToken, core.WithLogger(slog.New(slog.DiscardHandler)),
-			core.OverrideProvider[*Store](shared), core.OverrideProvider[*sse.Hub](hub))
+		app, err := newApp(testToken, shared, core.WithLogger(slog.New(slog.DiscardHandler)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,24 +85,6 @@ func TestBrowser(t *testing.T) {
 	first := start("127.0.0.1:0")
 	addr := first.Addr().String()
 
-	allocator, cancelAllocator := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chrome),
-		chromedp.NoSandbox, // Chromium refuses to run as root with its sandbox
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), // no internet here
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1200, 800),
-	)...)
-	defer cancelAllocator()
-	browser, cancelBrowser := chromedp.NewContext(allocator)
-	defer cancelBrowser()
-	// The first call starts the browser and must not carry a timeout: a
-	// timeout there would stop the whole browser. Later steps get one.
-	if err := chromedp.Do(browser); err != nil {
-		t.Fatalf("starting %s: %v", chrome, err)
-	}
 	ctx, cancel := context.WithTimeout(browser, 90*time.Second)
 	defer cancel()
 
@@ -127,7 +134,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.Click(`li[data-id="1"] input.toggle`),
 		chromedp.WaitVisible(`li[data-id="1"].done`),
 	)
-	if got, err := shared.Get(1); err != nil || !got.Done {
+	if got, err := shared.Todos.Get(context.Background(), 1); err != nil || !got.Done {
 		t.Fatalf("after the click the API holds %+v, %v; want done", got, err)
 	}
 

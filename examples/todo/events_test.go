@@ -16,53 +16,91 @@ import (
 	gosse "github.com/tmaxmax/go-sse"
 )
 
-// stream opens an event stream and returns a function that reads the next
-// event with go-sse's spec-following parser.
+// stream opens an event stream on srv and returns a function that reads
+// the next event with go-sse's spec-following parser.
 func stream(t *testing.T, srv *httptest.Server, path, lastEventID string) (*http.Response, func() gosse.Event, <-chan struct{}) {
 	t.Helper()
+	s := openStream(t, srv.Client(), srv.URL+path, lastEventID)
+	return s.res, s.next, s.ended
+}
+
+// nextWait bounds how long eventStream.next waits for an event.
+const nextWait = 10 * time.Second
+
+// eventStream is an open event stream, read with go-sse's spec-following
+// parser in a goroutine of its own.
+type eventStream struct {
+	t      *testing.T
+	res    *http.Response
+	events chan gosse.Event
+	ended  chan struct{} // closed when the stream has ended and its reader stopped
+	cancel context.CancelFunc
+}
+
+// openStream opens the event stream at url, sending lastEventID when it
+// is not empty. The stream is closed when the test ends.
+func openStream(t *testing.T, client *http.Client, url, lastEventID string) *eventStream {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	req, err := http.NewRequestWithContext(ctx, "GET", srv.URL+path, nil)
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
 	if err != nil {
+		cancel()
 		t.Fatal(err)
 	}
 	if lastEventID != "" {
 		req.Header.Set("Last-Event-ID", lastEventID)
 	}
-	res, err := srv.Client().Do(req)
+	res, err := client.Do(req)
 	if err != nil {
+		cancel()
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { res.Body.Close() })
-	events := make(chan gosse.Event)
-	ended := make(chan struct{}) // closed when the stream ends
+	s := &eventStream{t: t, res: res, events: make(chan gosse.Event), ended: make(chan struct{}), cancel: cancel}
+	t.Cleanup(s.close)
 	go func() {
-		defer close(ended)
-		defer close(events)
+		defer close(s.ended)
+		defer close(s.events)
 		for e, err := range gosse.Read(res.Body, nil) {
 			if err != nil {
 				return
 			}
 			select {
-			case events <- e:
+			case s.events <- e:
 			case <-ctx.Done():
 				return
 			}
 		}
 	}()
-	return res, func() gosse.Event {
-		t.Helper()
-		e, ok := <-events
-		if !ok {
-			t.Fatal("the stream ended before the next event")
+	return s
+}
+
+// next returns the next event; the test fails if the stream ends first
+// or no event comes within nextWait.
+func (s *eventStream) next() gosse.Event {
+	s.t.Helper()
+	select {
+	case e, ok := <-s.events:
+		if ok {
+			return e
 		}
-		return e
-	}, ended
+		s.t.Fatal("the stream ended before the next event")
+	case <-time.After(nextWait):
+		s.t.Fatalf("no event within %v", nextWait)
+	}
+	return gosse.Event{} // not reached: Fatal ends the test
+}
+
+// close leaves the stream, as a client that goes away does, and waits
+// until its reader has stopped.
+func (s *eventStream) close() {
+	s.cancel()
+	s.res.Body.Close()
+	<-s.ended
 }
 
 func newServer(t *testing.T) (*httptest.Server, func(call) reply) {
 	t.Helper()
-	app, err := newApp(testToken, core.WithLogger(slog.New(slog.DiscardHandler)))
+	app, err := newApp(testToken, MemoryBackend(), core.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ func TestTodoBusyAddressSaysPassAddr(t *testing.T) {
 	defer busy.Close()
 	addr := busy.Addr().String()
 
-	app, err := newApp(testToken, core.WithLogger(slog.New(slog.DiscardHandler)))
+	app, err := newApp(testToken, MemoryBackend(), core.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,15 @@
 //
 // Writes need "Authorization: Bearer <token>": the token is TODO_TOKEN, or
 // a random one printed at start-up.
+//
+// With -redis URL (or TODO_REDIS) the todos and their events live in
+// Redis, so that several instances serve one list: run two on two ports,
+// open one page on each, and each sees the other's changes live; a page
+// that moves from one instance to the other with its Last-Event-ID gets
+// exactly what it missed. Give them one TODO_TOKEN. While Redis is away,
+// writes answer 503 and open streams wait for it, for -redis-grace (10s
+// by default); past it they end, so that clients reconnect and replay
+// what they missed once Redis is back.
 package main
 
 import (
@@ -17,14 +26,18 @@ import (
 	"log"
 	"os"
 	"syscall"
+	"time"
 
 	"github.com/godanet/godanet/core"
 	"github.com/godanet/godanet/module"
+	"github.com/godanet/godanet/redisbroker"
 	"github.com/labstack/echo/v4/middleware"
 )
 
 func main() {
 	addr := flag.String("addr", ":8080", "address to listen on, such as :8081 or 127.0.0.1:8080")
+	redisURL := flag.String("redis", os.Getenv("TODO_REDIS"), "keep the todos and their events in Redis at this URL, such as redis://localhost:6379/0, to run several instances (default $TODO_REDIS; empty: in memory)")
+	grace := flag.Duration("redis-grace", 10*time.Second, "with -redis: how long open streams wait for an unreachable Redis before they end, so that their clients reconnect and replay what they missed")
 	flag.Parse()
 
 	token := Token(os.Getenv("TODO_TOKEN"))
@@ -32,7 +45,17 @@ func main() {
 		token = randomToken()
 		fmt.Printf("TODO_TOKEN is not set; writes need this token: %s\n", token)
 	}
-	app, err := newApp(token)
+	backend := MemoryBackend()
+	if *redisURL != "" {
+		client, err := connectRedis(*redisURL)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer client.Close()
+		backend = RedisBackend(client, redisbroker.GracePeriod(*grace))
+		fmt.Printf("todo: todos and events are kept in Redis at %s\n", *redisURL)
+	}
+	app, err := newApp(token, backend)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -66,11 +89,11 @@ func (e *addrInUseError) Error() string {
 
 func (e *addrInUseError) Unwrap() error { return e.err }
 
-// newApp assembles the application; tests call it too.
-func newApp(token Token, options ...core.Option) (*core.App, error) {
+// newApp assembles the application on a backend; tests call it too.
+func newApp(token Token, backend Backend, options ...core.Option) (*core.App, error) {
 	root := &module.Module{
 		Name:    "app",
-		Imports: []*module.Module{TodoModule(AuthModule(token))},
+		Imports: []*module.Module{TodoModule(BackendModule(backend), AuthModule(token))},
 	}
 	// A todo is a short title: 64 KiB is ample, where the default is 1 MiB.
 	options = append([]core.Option{core.WithMiddleware(middleware.RequestID()), core.WithLimits(core.Limits{BodyBytes: 64 << 10})}, options...)

@@ -1,8 +1,8 @@
 package main
 
 import (
+	"context"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/godanet/godanet/sse"
@@ -25,66 +25,79 @@ func todoTopic(id int) string { return "todo/" + strconv.Itoa(id) }
 const reconnectAfter = 500 * time.Millisecond
 
 // TodoService changes the store and publishes each change on the Hub, so
-// every open page sees it. One lock orders a change and its event, so
-// the stream's order is the store's order.
+// every open page sees it. The backend's change lock, shared by every
+// instance, orders a change and its event, so the stream's order is the
+// store's order.
 type TodoService struct {
-	mu    sync.Mutex
-	store *Store
+	lock  ChangeLock
+	store TodoStore
 	hub   *sse.Hub
 }
 
-// NewTodoService is built by DI from the store module's Store and the Hub.
-func NewTodoService(store *Store, hub *sse.Hub) *TodoService {
-	return &TodoService{store: store, hub: hub}
+// NewTodoService is built by DI from the backend.
+func NewTodoService(b Backend) *TodoService {
+	return &TodoService{lock: b.Lock, store: b.Todos, hub: b.Hub}
 }
 
 // List returns every todo, ordered by id.
-func (s *TodoService) List() []Todo { return s.store.List() }
+func (s *TodoService) List(ctx context.Context) ([]Todo, error) { return s.store.List(ctx) }
 
 // Get returns one todo or ErrNotFound.
-func (s *TodoService) Get(id int) (Todo, error) { return s.store.Get(id) }
+func (s *TodoService) Get(ctx context.Context, id int) (Todo, error) { return s.store.Get(ctx, id) }
 
 // Create adds a todo and announces it.
-func (s *TodoService) Create(title string) (Todo, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t := s.store.Create(title)
-	return t, s.publish(eventCreated, t)
-}
-
-// Update changes a todo and announces it.
-func (s *TodoService) Update(id int, change func(*Todo)) (Todo, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, err := s.store.Update(id, change)
+func (s *TodoService) Create(ctx context.Context, title string) (Todo, error) {
+	unlock, err := s.lock.Lock(ctx)
+	if err != nil {
+		return Todo{}, err
+	}
+	defer unlock()
+	t, err := s.store.Create(ctx, title)
 	if err != nil {
 		return t, err
 	}
-	return t, s.publish(eventUpdated, t)
+	return t, s.publish(ctx, eventCreated, t)
+}
+
+// Update changes a todo and announces it.
+func (s *TodoService) Update(ctx context.Context, id int, change func(*Todo)) (Todo, error) {
+	unlock, err := s.lock.Lock(ctx)
+	if err != nil {
+		return Todo{}, err
+	}
+	defer unlock()
+	t, err := s.store.Update(ctx, id, change)
+	if err != nil {
+		return t, err
+	}
+	return t, s.publish(ctx, eventUpdated, t)
 }
 
 // Delete removes a todo and announces it. Then it drops the todo's own
 // topic: its live streams end after the "deleted" event (a browser that
 // reconnects gets a 404 and stops), and its history is freed.
-func (s *TodoService) Delete(id int) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, err := s.store.Delete(id)
+func (s *TodoService) Delete(ctx context.Context, id int) error {
+	unlock, err := s.lock.Lock(ctx)
 	if err != nil {
 		return err
 	}
-	if err := s.publish(eventDeleted, t); err != nil {
+	defer unlock()
+	t, err := s.store.Delete(ctx, id)
+	if err != nil {
 		return err
 	}
-	return s.hub.DropTopic(todoTopic(id))
+	if err := s.publish(ctx, eventDeleted, t); err != nil {
+		return err
+	}
+	return s.hub.DropTopic(ctx, todoTopic(id))
 }
 
 // publish sends a change to the stream of all todos and to the todo's own.
-func (s *TodoService) publish(event string, t Todo) error {
+func (s *TodoService) publish(ctx context.Context, event string, t Todo) error {
 	m := sse.Message{Event: event, Data: t, Retry: reconnectAfter}
-	if _, err := s.hub.Publish(allTodos, m); err != nil {
+	if _, err := s.hub.Publish(ctx, allTodos, m); err != nil {
 		return err
 	}
-	_, err := s.hub.Publish(todoTopic(t.ID), m)
+	_, err := s.hub.Publish(ctx, todoTopic(t.ID), m)
 	return err
 }

@@ -31,7 +31,7 @@ type UpdateTodo struct {
 // and the stream of one todo are declared in Routes, to show the builder
 // next to them.
 type TodoController struct {
-	core.Controller `path:"/todos" filters:"NotFound"`
+	core.Controller `path:"/todos" filters:"StoreErrors"`
 	Todos           *TodoService
 	Hub             *sse.Hub
 	Auth            *TokenGuard
@@ -55,10 +55,14 @@ func (c *TodoController) Routes(r *core.Routes) {
 }
 
 // List returns every todo, ordered by id.
-func (c *TodoController) List(echo.Context) ([]Todo, error) { return c.Todos.List(), nil }
+func (c *TodoController) List(ctx echo.Context) ([]Todo, error) {
+	return c.Todos.List(ctx.Request().Context())
+}
 
 // Get returns one todo.
-func (c *TodoController) Get(_ echo.Context, in TodoID) (Todo, error) { return c.Todos.Get(in.ID) }
+func (c *TodoController) Get(ctx echo.Context, in TodoID) (Todo, error) {
+	return c.Todos.Get(ctx.Request().Context(), in.ID)
+}
 
 // Events streams every change. A browser that reconnects sends
 // Last-Event-ID and first gets the changes it missed.
@@ -69,20 +73,20 @@ func (c *TodoController) Events(ctx echo.Context) (<-chan sse.Message, error) {
 // EventsOf streams the changes to one todo: connecting to a resource's
 // URL subscribes to it. An unknown id is a 404 before any stream byte.
 func (c *TodoController) EventsOf(ctx echo.Context, in TodoID) (<-chan sse.Message, error) {
-	if _, err := c.Todos.Get(in.ID); err != nil {
+	if _, err := c.Todos.Get(ctx.Request().Context(), in.ID); err != nil {
 		return nil, err
 	}
 	return c.Hub.Subscribe(ctx.Request().Context(), todoTopic(in.ID), sse.LastEventID(ctx))
 }
 
 // Create adds a todo.
-func (c *TodoController) Create(_ echo.Context, in CreateTodo) (Todo, error) {
-	return c.Todos.Create(in.Title)
+func (c *TodoController) Create(ctx echo.Context, in CreateTodo) (Todo, error) {
+	return c.Todos.Create(ctx.Request().Context(), in.Title)
 }
 
 // Update changes the title or the done flag.
-func (c *TodoController) Update(_ echo.Context, in UpdateTodo) (Todo, error) {
-	return c.Todos.Update(in.ID, func(t *Todo) {
+func (c *TodoController) Update(ctx echo.Context, in UpdateTodo) (Todo, error) {
+	return c.Todos.Update(ctx.Request().Context(), in.ID, func(t *Todo) {
 		if in.Title != nil {
 			t.Title = *in.Title
 		}
@@ -93,25 +97,30 @@ func (c *TodoController) Update(_ echo.Context, in UpdateTodo) (Todo, error) {
 }
 
 // Delete removes a todo.
-func (c *TodoController) Delete(_ echo.Context, in TodoID) error {
-	return c.Todos.Delete(in.ID)
+func (c *TodoController) Delete(ctx echo.Context, in TodoID) error {
+	return c.Todos.Delete(ctx.Request().Context(), in.ID)
 }
 
-// NotFound is the controller's error filter: the store's ErrNotFound is a 404.
-func (c *TodoController) NotFound(err error, _ echo.Context) error {
-	if errors.Is(err, ErrNotFound) {
+// StoreErrors is the controller's error filter: the store's ErrNotFound
+// is a 404, and a store that cannot reach its data is a 503 (so is a Hub
+// that cannot reach its broker: godanet maps sse.ErrUnavailable itself).
+func (c *TodoController) StoreErrors(err error, _ echo.Context) error {
+	switch {
+	case errors.Is(err, ErrNotFound):
 		return core.NewProblem(http.StatusNotFound, "there is no todo with that id")
+	case errors.Is(err, ErrStoreUnavailable):
+		return core.NewProblem(http.StatusServiceUnavailable, "the todo store is unavailable; retry later")
 	}
 	return err
 }
 
-// TodoModule holds the service, the Hub and the controllers; it imports
-// the store and the guard.
-func TodoModule(auth *module.Module) *module.Module {
+// TodoModule holds the service and the controllers; it imports the
+// backend (store and Hub) and the guard.
+func TodoModule(backend, auth *module.Module) *module.Module {
 	return &module.Module{
 		Name:        "todo",
-		Imports:     []*module.Module{StoreModule, auth},
-		Providers:   []any{NewTodoService, sse.NewHub},
+		Imports:     []*module.Module{backend, auth},
+		Providers:   []any{NewTodoService},
 		Controllers: []any{NewTodoController, NewPageController},
 	}
 }

@@ -116,7 +116,14 @@ function connect() {
       render();
     });
   }
-  events.onerror = () => setStatus(events.readyState === EventSource.CLOSED ? "offline" : "reconnecting");
+  events.onerror = () => {
+    if (events.readyState !== EventSource.CLOSED) { setStatus("reconnecting"); return; }
+    // The server answered with an error (a 503 while its broker is away):
+    // EventSource gives up, so open a new stream in a while. A new one
+    // sends no Last-Event-ID, so it loads the list afresh.
+    setStatus("offline");
+    setTimeout(connect, 3000);
+  };
 }
 
 render();
