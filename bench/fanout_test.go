@@ -93,7 +93,7 @@ func startHubFanout(drain bool) func(testing.TB, int) (func(), func()) {
 		if drain {
 			buf := make([]byte, 0, 512)
 			return func() {
-					if _, err := hub.Publish("bench", m); err != nil {
+					if _, err := hub.Publish(context.Background(), "bench", m); err != nil {
 						tb.Fatal(err)
 					}
 					for _, ch := range subs {
@@ -119,7 +119,7 @@ func startHubFanout(drain bool) func(testing.TB, int) (func(), func()) {
 		}
 		return func() {
 				cd.arm(n)
-				if _, err := hub.Publish("bench", m); err != nil {
+				if _, err := hub.Publish(context.Background(), "bench", m); err != nil {
 					tb.Fatal(err)
 				}
 				if !cd.wait(time.Minute) {

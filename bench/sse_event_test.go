@@ -193,15 +193,19 @@ type eventStream struct {
 	// stream one event (building it as an application would), and stop,
 	// which ends the stream and waits for its handler to return.
 	start func(tb testing.TB, w *sink) (send func(), stop func())
+	// assignsIDs says the library gives each event an id of its own, so
+	// that events differ in length from eventWire: the sink counts
+	// their blank lines instead of their bytes.
+	assignsIDs bool
 }
 
 func eventStreams() []eventStream {
 	return []eventStream{
-		{"echo-chan", startEchoStream},
-		{"godanet-chan", startGodanetStream(false)},
-		{"godanet-hub", startGodanetStream(true)},
-		{"go-sse-server", startGoSSEStream},
-		{"huma-chan", startHumaStream},
+		{"echo-chan", startEchoStream, false},
+		{"godanet-chan", startGodanetStream(false), false},
+		{"godanet-hub", startGodanetStream(true), true},
+		{"go-sse-server", startGoSSEStream, false},
+		{"huma-chan", startHumaStream, false},
 	}
 }
 
@@ -280,7 +284,7 @@ func startGodanetStream(hub bool) func(testing.TB, *sink) (func(), func()) {
 		stop := serve(app.Handler(), w)
 		if hub {
 			return func() {
-				if _, err := ctrl.hub.Publish("bench", sse.Message{ID: eventID, Event: eventName, Data: eventData}); err != nil {
+				if _, err := ctrl.hub.Publish(context.Background(), "bench", sse.Message{Event: eventName, Data: eventData}); err != nil {
 					tb.Fatal(err)
 				}
 			}, func() { stop(); ctrl.hub.Close() }
@@ -332,39 +336,70 @@ func startHumaStream(_ testing.TB, w *sink) (func(), func()) {
 	return func() { events <- humasse.Message{ID: eventNum, Data: eventRaw} }, stop
 }
 
-// window is how many events a stream benchmark lets be in flight: the
+// window is how many events BenchmarkSSEStream lets be in flight: the
 // Hub drops a subscriber that falls more than its buffer (16) behind, and
 // Joe publishes faster than it writes.
 const window = 8
 
+// written returns a function that counts the events w has been given:
+// its bytes over an event's, or, for a stream that assigns ids, the blank
+// lines that end events.
+func written(w *sink, assignsIDs bool) func() int64 {
+	if assignsIDs {
+		w.countEvents = true
+		return w.events.Load
+	}
+	return func() int64 { return w.bytes.Load() / int64(len(eventWire)) }
+}
+
 // BenchmarkSSEStream hands events to each library's stream handler from
 // the benchmark goroutine and times until the handler has written and
 // flushed the last of them: the cost of one event through a whole stream,
-// channel hand-off included. At most `window` events are in flight.
-func BenchmarkSSEStream(b *testing.B) {
+// channel hand-off included. At most `window` events are in flight, so a
+// stream that writes what is queued and flushes once (godanet's) flushes
+// less often than once per event; it reports flushes/event. See
+// BenchmarkSSEStreamLockstep for one event at a time.
+func BenchmarkSSEStream(b *testing.B) { benchmarkStreams(b, window) }
+
+// BenchmarkSSEStreamLockstep is BenchmarkSSEStream with one event in
+// flight: each is sent once the last is flushed, so nothing is ever
+// queued, every event costs a flush and a goroutine wake-up, and no
+// stream can batch.
+func BenchmarkSSEStreamLockstep(b *testing.B) { benchmarkStreams(b, 1) }
+
+// benchmarkStreams runs every eventStream with at most inFlight events
+// sent and not yet written. Each event written gives back one token,
+// however many events a flush carries.
+func benchmarkStreams(b *testing.B, inFlight int) {
 	for _, v := range eventStreams() {
 		b.Run(v.name, func(b *testing.B) {
 			w := newSink()
-			tokens := make(chan struct{}, window)
+			count := written(w, v.assignsIDs)
+			tokens := make(chan struct{}, inFlight)
 			var target atomic.Int64
 			done := make(chan struct{})
 			var once sync.Once
+			var returned int64 // events whose tokens are back; the writer's own
 			w.onFlush = func() {
-				select {
-				case <-tokens:
-				default:
+				n := count()
+				for ; returned < n; returned++ {
+					select {
+					case <-tokens:
+					default:
+					}
 				}
-				if t := target.Load(); t > 0 && w.bytes.Load() >= t {
+				if t := target.Load(); t > 0 && n >= t {
 					once.Do(func() { close(done) })
 				}
 			}
 			send, stop := v.start(b, w)
 			defer stop()
-			base := warmUp(b, v.name, w, send)
+			base, baseBytes := warmUp(b, v.name, count, send), w.bytes.Load()
+			flushes := w.flushes
 			b.ReportAllocs()
 			b.ResetTimer()
 			stopCPU := cpuClock(b)
-			target.Store(base + int64(b.N)*int64(len(eventWire)))
+			target.Store(base + int64(b.N))
 			for range b.N {
 				tokens <- struct{}{}
 				send()
@@ -372,11 +407,15 @@ func BenchmarkSSEStream(b *testing.B) {
 			select {
 			case <-done:
 			case <-time.After(time.Minute):
-				b.Fatalf("%s wrote %d of %d bytes", v.name, w.bytes.Load()-base, int64(b.N)*int64(len(eventWire)))
+				b.Fatalf("%s wrote %d of %d events", v.name, count()-base, b.N)
 			}
 			b.StopTimer()
 			stopCPU()
-			if got, want := w.bytes.Load()-base, int64(b.N)*int64(len(eventWire)); got != want {
+			b.ReportMetric(float64(w.flushes-flushes)/float64(b.N), "flushes/event")
+			if got := count() - base; got != int64(b.N) {
+				b.Fatalf("%s wrote %d events, want %d", v.name, got, b.N)
+			}
+			if got, want := w.bytes.Load()-baseBytes, int64(b.N)*int64(len(eventWire)); !v.assignsIDs && got != want {
 				b.Fatalf("%s wrote %d bytes for %d events, want %d", v.name, got, b.N, want)
 			}
 		})
@@ -385,14 +424,14 @@ func BenchmarkSSEStream(b *testing.B) {
 
 // warmUp sends one event and waits until it is written, sending again if
 // it was lost (a publish before the subscription has registered reaches
-// no one), and returns the bytes written so far.
-func warmUp(tb testing.TB, name string, w *sink, send func()) int64 {
+// no one), and returns the events written so far.
+func warmUp(tb testing.TB, name string, count func() int64, send func()) int64 {
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
-		before := w.bytes.Load()
+		before := count()
 		send()
 		for wait := time.Now().Add(100 * time.Millisecond); time.Now().Before(wait); {
-			if n := w.bytes.Load(); n >= before+int64(len(eventWire)) {
+			if n := count(); n > before {
 				return n
 			}
 			time.Sleep(time.Millisecond)

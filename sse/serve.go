@@ -31,8 +31,10 @@ func Serve(c echo.Context, events <-chan Message, options ...Option) error {
 // status 200 with Content-Type text/event-stream, Cache-Control no-cache,
 // X-Accel-Buffering no and, on HTTP/1.x, Connection keep-alive, flushed at
 // once so the client's EventSource opens before the first event. Each
-// event is flushed as it is written; a message that cannot be written is
-// passed to OnReject and skipped. A heartbeat comment keeps idle streams
+// event is flushed as it is written, together with those already queued
+// behind it (up to 64): a stream that has fallen behind catches up in one
+// write. A message that cannot be written is passed to OnReject and
+// skipped. A heartbeat comment keeps idle streams
 // open, and each write has its own deadline, so a stalled client is dropped
 // rather than holding the stream. When r.Context() ends, a write blocked on
 // a stalled client is cut at once, without waiting for its deadline.

@@ -58,7 +58,7 @@ func topicsOnce(ctx context.Context, cfg config, options []sse.HubOption) (topic
 	start := time.Now()
 	for i := 1; i <= cfg.topics; i++ {
 		id := strconv.Itoa(i)
-		if _, err := hub.Publish("todo/"+id, sse.Message{Event: "updated", Data: `{"id":` + id + `,"done":true}`}); err != nil {
+		if _, err := hub.Publish(context.Background(), "todo/"+id, sse.Message{Event: "updated", Data: `{"id":` + id + `,"done":true}`}); err != nil {
 			return r, err
 		}
 		if i%1024 == 0 && ctx.Err() != nil {

@@ -18,8 +18,10 @@ import (
 type client struct {
 	// stalled makes it stop reading after the response head (stalled.go).
 	stalled bool
-	// request is what it sends on opening: GET /events with its headers.
+	// request is what it sends on opening: GET /events with its headers;
+	// addr is the server it opens it on.
 	request []byte
+	addr    string
 
 	conn     net.Conn
 	ready    atomic.Bool  // has had a warm-up event, or its head if stalled
@@ -53,12 +55,12 @@ func eventsRequest(lastEventID string) []byte {
 // open connects and sends the request, trying three times. It does not
 // wait for the response: go-sse sends the response head with the first
 // event, and an EventSource waits for it too.
-func (c *client) open(ctx context.Context, addr string) {
+func (c *client) open(ctx context.Context) {
 	for attempt := range 3 {
 		if attempt > 0 {
 			time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
 		}
-		if c.err = c.try(ctx, addr); c.err == nil || ctx.Err() != nil {
+		if c.err = c.try(ctx, c.addr); c.err == nil || ctx.Err() != nil {
 			return
 		}
 	}

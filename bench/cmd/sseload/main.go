@@ -27,6 +27,15 @@
 //
 //	go run ./cmd/sseload -server all -conns 1000,5000,20000 -rate 2 -duration 10s
 //
+// The godanet-redis variant is two such children sharing one redis-server
+// that the command starts for each run (see redis.go): the clients are
+// split between them, and the events are published on the first.
+//
+// -burst B publishes B events at a time (in one request, which the server
+// publishes back to back), so that each stream has several queued at once;
+// the summary gives the server's write system calls per event delivered,
+// which is how often it flushed (see publish.go).
+//
 // With -target it drives a server that is already running instead; that
 // server must answer GET /events, POST /publish and GET /stats as the
 // variants do.
@@ -70,6 +79,8 @@ type config struct {
 	procs    int
 	pprof    bool
 	jsonOut  string
+	// burst is how many events each publish slot publishes, back to back.
+	burst int
 
 	// rounds is how many times every run is made, interleaved.
 	rounds int
@@ -92,8 +103,12 @@ func main() {
 		conns   = flag.String("conns", "1000", "connection counts, comma-separated; each variant runs at each")
 		serve   = flag.String("serve", "", "serve this variant and print its address (what the child process does)")
 		listen  = flag.String("listen", "127.0.0.1:0", "with -serve: the address to listen on")
+		child   sseserver.Options
 	)
+	flag.StringVar(&child.Redis, "redis", "", "with -serve "+sseserver.Redis+": the Redis server's address")
+	flag.StringVar(&child.Instance, "instance", "a", "with -serve "+sseserver.Redis+": the instance's name, in its Redis connections' names")
 	flag.Float64Var(&cfg.rate, "rate", 2, "publishes per second; 0 publishes each event once the last has reached every client")
+	flag.IntVar(&cfg.burst, "burst", 1, "events per publish: each publish slot (-rate, or each turn of the closed loop) publishes this many back to back")
 	flag.DurationVar(&cfg.duration, "duration", 5*time.Second, "how long to publish for")
 	flag.IntVar(&cfg.payload, "payload", 64, "bytes of data per event")
 	flag.IntVar(&cfg.dialers, "dialers", 128, "connections opened at once")
@@ -118,7 +133,8 @@ func main() {
 
 	limit, limitErr := proc.RaiseFileLimit(1 << 17)
 	if *serve != "" {
-		if err := serveVariant(*serve, *listen, cfg.pprof); err != nil {
+		child.Pprof = cfg.pprof
+		if err := serveVariant(*serve, *listen, child); err != nil {
 			log.Fatal(err)
 		}
 		return
@@ -147,6 +163,8 @@ func main() {
 		log.Fatalf(`-last-event-id %q: the one mode is "unknown"`, cfg.lastEventID)
 	case cfg.history < 0:
 		log.Fatalf("-history %d: give a count of messages", cfg.history)
+	case cfg.burst < 1:
+		log.Fatalf("-burst %d: give at least 1", cfg.burst)
 	}
 	// Each side holds one descriptor per connection, plus a few of its
 	// own: stdio, the poller, the listener, the admin connection.
@@ -160,7 +178,13 @@ func main() {
 	var results []result
 	for round := 1; round <= cfg.rounds; round++ {
 		for _, n := range cfg.conns {
-			for _, variant := range cfg.servers {
+			// The variants in turn, in reverse order every second round,
+			// so that none always runs first or last.
+			order := slices.Clone(cfg.servers)
+			if round%2 == 0 {
+				slices.Reverse(order)
+			}
+			for _, variant := range order {
 				for _, a := range cfg.arms(round) {
 					r, err := runOne(ctx, cfg, variant, n, a)
 					if err != nil {
@@ -175,6 +199,7 @@ func main() {
 	}
 	printSummary(os.Stdout, cfg, results)
 	printComparisons(os.Stdout, cfg, results)
+	printRedisComparison(os.Stdout, cfg, results)
 	if cfg.jsonOut != "" {
 		b, _ := json.MarshalIndent(results, "", "  ")
 		if err := os.WriteFile(cfg.jsonOut, append(b, '\n'), 0o644); err != nil {
@@ -191,23 +216,24 @@ func main() {
 
 // serveVariant is the child process: it serves the variant, prints its
 // address on stdout, and stops on SIGTERM or SIGINT.
-func serveVariant(variant, addr string, pprof bool) error {
-	if pprof {
+func serveVariant(variant, addr string, o sseserver.Options) error {
+	if o.Pprof {
 		// Every allocation, so that a heap profile accounts for each
 		// connection's bytes exactly rather than by sampling.
 		runtime.MemProfileRate = 1
 	}
-	srv, err := sseserver.New(variant, pprof)
+	srv, err := sseserver.New(variant, o)
 	if err != nil {
 		return err
 	}
 	return proc.ServeChild(srv, addr)
 }
 
-// startServer starts the child process serving variant and returns its
-// base URL and a function that stops it.
-func startServer(ctx context.Context, cfg config, variant string) (string, int, func() error, error) {
-	args := []string{"-serve", variant}
+// startServer starts a child process serving variant, with extra
+// arguments, and returns its base URL, its process id and a function
+// that stops it.
+func startServer(ctx context.Context, cfg config, variant string, extra ...string) (string, int, func() error, error) {
+	args := append([]string{"-serve", variant}, extra...)
 	if cfg.pprof {
 		args = append(args, "-pprof")
 	}

@@ -17,8 +17,12 @@ func printResult(w io.Writer, r result) {
 		kib(r.IdleRSS), kib(r.IdleHeap), kib(r.IdleStack), r.GoroutinesConn)
 	fmt.Fprintf(w, "  per connection, loaded: RSS %s, heap %s, stacks %s\n",
 		kib(r.LoadedRSS), kib(r.LoadedHeap), kib(r.LoadedStack))
-	fmt.Fprintf(w, "  published %d, delivered %d of %d, %.0f events/s, server CPU %.2fµs/event; latency p50 %.2fms p99 %.2fms max %.2fms\n",
-		r.Published, r.Delivered, r.Expected, r.DeliveredPS, r.CPUPerEventUs, r.P50ms, r.P99ms, r.MaxMs)
+	fmt.Fprintf(w, "  published %d, delivered %d of %d, %.0f events/s, server CPU %.2fµs/event, %.3f writes/event; latency p50 %.2fms p99 %.2fms max %.2fms\n",
+		r.Published, r.Delivered, r.Expected, r.DeliveredPS, r.CPUPerEventUs, r.WritesPerEvent, r.P50ms, r.P99ms, r.MaxMs)
+	if r.RedisConnsIdle != nil {
+		fmt.Fprintf(w, "  %d instances on one Redis (Redis CPU %.2fµs/event); connections to Redis by client: %s open, %s after publishing\n",
+			r.Instances, r.RedisCPUPerEventUs, connsText(r.RedisConnsIdle), connsText(r.RedisConnsLoaded))
+	}
 	if r.Arm.History > 0 {
 		fmt.Fprintf(w, "  history of %d events first; replayed to each client: %d to %d\n", r.Arm.History, r.ReplayedMin, r.ReplayedMax)
 	}
@@ -42,9 +46,13 @@ func printSummary(w io.Writer, cfg config, results []result) {
 	if cfg.rate == 0 {
 		rate = "closed loop"
 	}
-	fmt.Fprintf(w, "\nsummary: publishing %s for %v, %d-byte events; per-connection figures are growth over the idle server\n", rate, cfg.duration, cfg.payload)
+	burst := ""
+	if cfg.burst > 1 {
+		burst = fmt.Sprintf(" in bursts of %d", cfg.burst)
+	}
+	fmt.Fprintf(w, "\nsummary: publishing %s%s for %v, %d-byte events; per-connection figures are growth over the idle server\n", rate, burst, cfg.duration, cfg.payload)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "run\tround\tconns\theld\tRSS/conn\theap+stack/conn\tgoroutines/conn\tp50 ms\tp99 ms\tmax ms\tevents/s\tCPU µs/event\tRSS vs echo\theap+stack vs echo\tp99 vs echo\tevents/s vs echo\tCPU/event vs echo\t")
+	fmt.Fprintln(tw, "run\tround\tconns\theld\tRSS/conn\theap+stack/conn\tgoroutines/conn\tp50 ms\tp99 ms\tmax ms\tevents/s\tCPU µs/event\twrites/event\tRSS vs echo\theap+stack vs echo\tp99 vs echo\tevents/s vs echo\tCPU/event vs echo\t")
 	// The baseline of a run is echo's run in the same round, at the same
 	// count, with the same arm.
 	type key struct {
@@ -73,9 +81,9 @@ func printSummary(w io.Writer, cfg config, results []result) {
 			eps = ratio(r.DeliveredPS, b.DeliveredPS)
 			cpu = ratio(r.CPUPerEventUs, b.CPUPerEventUs)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.0f\t%.2f\t%s\t%s\t%s\t%s\t%s\t\n",
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.0f\t%.2f\t%.3f\t%s\t%s\t%s\t%s\t%s\t\n",
 			r.name(), r.Round, r.Conns, r.Held, kib(r.LoadedRSS), kib(r.LoadedHeap+r.LoadedStack), r.GoroutinesConn,
-			r.P50ms, r.P99ms, r.MaxMs, r.DeliveredPS, r.CPUPerEventUs, rss, mem, p99, eps, cpu)
+			r.P50ms, r.P99ms, r.MaxMs, r.DeliveredPS, r.CPUPerEventUs, r.WritesPerEvent, rss, mem, p99, eps, cpu)
 	}
 	tw.Flush()
 }

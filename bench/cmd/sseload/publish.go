@@ -27,12 +27,14 @@ func eventData(word string, size int) []byte {
 }
 
 // publishAll publishes for cfg.duration at cfg.rate, or, with rate 0,
-// each event as soon as the last has reached every connection.
+// each time the last events have reached every connection; each time it
+// publishes cfg.burst events, in one request, which the server publishes
+// back to back.
 func publishAll(ctx context.Context, cfg config, base string, r *run, conns int) error {
 	start := time.Now()
-	for seq := 0; seq < len(r.pubAt); seq++ {
+	for slot := 0; (slot+1)*cfg.burst <= len(r.pubAt); slot++ {
 		if cfg.rate > 0 {
-			at := start.Add(time.Duration(float64(seq) / cfg.rate * float64(time.Second)))
+			at := start.Add(time.Duration(float64(slot) / cfg.rate * float64(time.Second)))
 			if at.Sub(start) >= cfg.duration {
 				break
 			}
@@ -47,17 +49,24 @@ func publishAll(ctx context.Context, cfg config, base string, r *run, conns int)
 			if time.Since(start) >= cfg.duration {
 				break
 			}
-			// Closed loop: wait for the last event everywhere (or 5s).
-			want := int64(seq) * int64(conns)
+			// Closed loop: wait for the last events everywhere (or 5s).
+			want := int64(slot*cfg.burst) * int64(conns)
 			for deadline := time.Now().Add(5 * time.Second); r.received.Load() < want && time.Now().Before(deadline); {
 				time.Sleep(50 * time.Microsecond)
 			}
 		}
-		body := eventData(strconv.Itoa(seq), cfg.payload)
-		r.pubAt[seq].Store(r.since())
-		r.published.Add(1)
+		first := slot * cfg.burst
+		var body []byte
+		for seq := first; seq < first+cfg.burst; seq++ {
+			body = append(append(body, eventData(strconv.Itoa(seq), cfg.payload)...), '\n')
+		}
+		now := r.since()
+		for seq := first; seq < first+cfg.burst; seq++ {
+			r.pubAt[seq].Store(now)
+		}
+		r.published.Add(int64(cfg.burst))
 		if err := publish(ctx, base, body); err != nil {
-			return fmt.Errorf("publish %d: %w", seq, err)
+			return fmt.Errorf("publish %d to %d: %w", first, first+cfg.burst-1, err)
 		}
 	}
 	return nil

@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/godanet/godanet/bench/internal/proc"
 	"github.com/godanet/godanet/bench/internal/sseserver"
 )
 
@@ -49,8 +48,23 @@ type result struct {
 	P99ms float64 `json:"p99_ms"`
 	MaxMs float64 `json:"max_ms"`
 	// CPUPerEventUs is the server's CPU time (user and system) from the
-	// first publish to the last delivery, per event delivered, in µs.
+	// first publish to the last delivery, per event delivered, in µs: all
+	// the server processes' together, Redis's not included.
 	CPUPerEventUs float64 `json:"cpu_per_event_us"`
+	// WritesPerEvent is the server's write system calls over the same
+	// span, per event delivered: one per flush of a stream, so below 1
+	// where a stream wrote several queued events and flushed once.
+	WritesPerEvent float64 `json:"writes_per_event"`
+	// Burst is the events published back to back in each publish slot.
+	Burst int `json:"burst"`
+
+	// With Redis (godanet-redis): the server processes, Redis's CPU per
+	// event delivered, and the connections to Redis by client name, with
+	// every stream open and after publishing.
+	Instances          int            `json:"instances"`
+	RedisCPUPerEventUs float64        `json:"redis_cpu_per_event_us,omitempty"`
+	RedisConnsIdle     map[string]int `json:"redis_conns_idle,omitempty"`
+	RedisConnsLoaded   map[string]int `json:"redis_conns_loaded,omitempty"`
 
 	Stalled stalledResult `json:"stalled"`
 	// Replayed is the fewest and the most history events a healthy
@@ -75,32 +89,22 @@ func (r *run) since() int64 { return int64(time.Since(r.t0)) }
 func (r *run) started() time.Time { return r.t0.Add(time.Duration(r.pubAt[0].Load())) }
 
 func runOne(ctx context.Context, cfg config, variant string, n int, a arm) (result, error) {
-	res := result{Variant: variant, Arm: a, Conns: n, Rate: cfg.rate}
-	base, pid := cfg.target, 0
-	if base == "" {
-		url, child, stop, err := startServer(ctx, cfg, variant)
-		if err != nil {
-			return res, err
-		}
-		defer func() {
-			if err := stop(); err != nil {
-				fmt.Printf("  (the %s server exited: %v)\n", variant, err)
-			}
-		}()
-		base, pid = url, child
-	}
-	cpu := func() time.Duration {
-		if pid == 0 {
-			return 0
-		}
-		d, _ := proc.CPU(pid)
-		return d
-	}
-	u, err := url.Parse(base)
+	res := result{Variant: variant, Arm: a, Conns: n, Rate: cfg.rate, Burst: cfg.burst}
+	d, err := deploy(ctx, cfg, variant)
 	if err != nil {
 		return res, err
 	}
-	addr := u.Host
+	defer d.stop(variant)
+	res.Instances = len(d.bases)
+	base := d.bases[0]
+	var addrs []string
+	for _, b := range d.bases {
+		u, err := url.Parse(b)
+		if err != nil {
+			return res, err
+		}
+		addrs = append(addrs, u.Host)
+	}
 
 	// Warm the server once (a publish to no one), so that its base figures
 	// include its first allocations; then fill the history, if asked, so
@@ -111,22 +115,23 @@ func runOne(ctx context.Context, cfg config, variant string, n int, a arm) (resu
 	if err := fillHistory(ctx, cfg, base, a.History); err != nil {
 		return res, err
 	}
-	if res.Base, err = stats(ctx, base, true); err != nil {
+	if res.Base, err = d.stats(ctx, true); err != nil {
 		return res, err
 	}
 
 	maxPub := 1 << 16
 	if cfg.rate > 0 {
-		maxPub = int(math.Ceil(cfg.rate*cfg.duration.Seconds())) + 1
+		maxPub = (int(math.Ceil(cfg.rate*cfg.duration.Seconds())) + 1) * cfg.burst
 	}
 	r := &run{t0: time.Now(), pubAt: make([]atomic.Int64, maxPub)}
 
 	// Open the connections, cfg.dialers at a time, the stalled ones
-	// among the healthy in no particular order.
+	// among the healthy in no particular order, each to one of the
+	// servers in turn.
 	request := eventsRequest(a.LastEventID)
 	clients := make([]*client, n+a.Stalled)
 	for i := range clients {
-		clients[i] = &client{stalled: i >= n, request: request}
+		clients[i] = &client{stalled: i >= n, request: request, addr: addrs[i%len(addrs)]}
 	}
 	rand.Shuffle(len(clients), func(i, j int) { clients[i], clients[j] = clients[j], clients[i] })
 	started := time.Now()
@@ -137,7 +142,7 @@ func runOne(ctx context.Context, cfg config, variant string, n int, a arm) (resu
 	for range min(cfg.dialers, len(clients)) {
 		dialing.Go(func() {
 			for c := range next {
-				c.open(connectCtx, addr)
+				c.open(connectCtx)
 			}
 		})
 	}
@@ -180,7 +185,7 @@ func runOne(ctx context.Context, cfg config, variant string, n int, a arm) (resu
 	// Wait until the server runs a handler for every stream, then read
 	// its idle figures.
 	for deadline := time.Now().Add(30 * time.Second); ; {
-		st, err := stats(ctx, base, false)
+		st, err := d.stats(ctx, false)
 		if err != nil {
 			return res, err
 		}
@@ -203,12 +208,15 @@ func runOne(ctx context.Context, cfg config, variant string, n int, a arm) (resu
 	if w := r.ready.Load(); w < int64(opened) {
 		fmt.Printf("  %s: %d of %d streams never received a warm-up event (or, if stalled, a response head)\n", variant, int64(opened)-w, opened)
 	}
-	if res.Idle, err = stats(ctx, base, true); err != nil {
+	if res.Idle, err = d.stats(ctx, true); err != nil {
+		return res, err
+	}
+	if res.RedisConnsIdle, err = d.redisClients(ctx); err != nil {
 		return res, err
 	}
 
 	// Publish.
-	cpu0 := cpu()
+	cpu0, redis0, writes0 := d.cpu(), d.redisCPU(), d.writes()
 	if err := publishAll(ctx, cfg, base, r, res.Connected); err != nil {
 		return res, err
 	}
@@ -225,17 +233,25 @@ func runOne(ctx context.Context, cfg config, variant string, n int, a arm) (resu
 	}
 	res.Delivered = r.received.Load()
 	if res.Delivered > 0 {
-		res.CPUPerEventUs = float64(cpu()-cpu0) / float64(time.Microsecond) / float64(res.Delivered)
+		perEvent := func(d time.Duration) float64 {
+			return float64(d) / float64(time.Microsecond) / float64(res.Delivered)
+		}
+		res.CPUPerEventUs = perEvent(d.cpu() - cpu0)
+		res.RedisCPUPerEventUs = perEvent(d.redisCPU() - redis0)
+		res.WritesPerEvent = float64(d.writes()-writes0) / float64(res.Delivered)
 	}
 	if span := time.Duration(r.lastRecv.Load() - r.pubAt[0].Load()); span > 0 {
 		res.DeliveredPS = float64(res.Delivered) / span.Seconds()
 	}
 	if res.Stalled.Opened > 0 {
-		if err := res.Stalled.measure(ctx, base, clients, r.started()); err != nil {
+		if err := res.Stalled.measure(ctx, d.bases, clients, r.started()); err != nil {
 			return res, err
 		}
 	}
-	if res.Loaded, err = stats(ctx, base, true); err != nil {
+	if res.Loaded, err = d.stats(ctx, true); err != nil {
+		return res, err
+	}
+	if res.RedisConnsLoaded, err = d.redisClients(ctx); err != nil {
 		return res, err
 	}
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"time"
@@ -54,15 +55,19 @@ type stalledResult struct {
 // errNoCloseLog is the answer of a server that keeps no close times.
 var errNoCloseLog = errors.New("the server does not answer GET /closed")
 
-// measure reads when the server cut each stalled client, counting from
+// measure reads when the servers cut each stalled client, counting from
 // from, the first publish.
-func (s *stalledResult) measure(ctx context.Context, base string, clients []*client, from time.Time) error {
-	closed, err := closeTimes(ctx, base)
-	if errors.Is(err, errNoCloseLog) {
-		return nil
-	}
-	if err != nil {
-		return err
+func (s *stalledResult) measure(ctx context.Context, bases []string, clients []*client, from time.Time) error {
+	closed := map[string]int64{}
+	for _, base := range bases {
+		at, err := closeTimes(ctx, base)
+		if errors.Is(err, errNoCloseLog) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		maps.Copy(closed, at)
 	}
 	s.Measured = true
 	for _, c := range clients {

@@ -135,3 +135,18 @@ func ServeChild(srv Server, addr string) error {
 		return srv.Close()
 	}
 }
+
+// WriteSyscalls returns how many write system calls process pid has made
+// (syscw in /proc/PID/io): with one write per flush, a server's flushes.
+func WriteSyscalls(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.Lines(string(b)) {
+		if rest, ok := strings.CutPrefix(line, "syscw:"); ok {
+			return strconv.ParseInt(strings.TrimSpace(rest), 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("proc: no syscw in /proc/%d/io", pid)
+}

@@ -2,7 +2,8 @@
 // library, all answering the same three requests:
 //
 //	GET  /events   an event stream of every published event
-//	POST /publish  publishes the request body as one event's data
+//	POST /publish  publishes each line of the request body as one event's
+//	               data, in order (one line: one event)
 //	GET  /stats    the server's own figures as JSON (Stats); ?gc=1 first
 //	               collects garbage and returns freed memory to the OS
 //	GET  /closed   when the server let go of each connection, by client
@@ -18,6 +19,9 @@
 //     publish, and a client whose buffer is full is dropped (the Hub's
 //     policy too).
 //   - go-sse: go-sse's Server with its default provider, Joe, on net/http.
+//   - godanet-redis: the godanet app with its Hub on a redisbroker.Broker,
+//     for several instances (processes) sharing one Redis; each instance
+//     names its Redis connections "sseload-<instance>" (CLIENT LIST).
 //
 // All three run on the same http.Server settings, behind the same wrapper
 // that counts open streams and records when each connection was closed;
@@ -45,13 +49,33 @@ import (
 
 	"github.com/godanet/godanet/core"
 	"github.com/godanet/godanet/module"
+	"github.com/godanet/godanet/redisbroker"
 	"github.com/godanet/godanet/sse"
 	"github.com/labstack/echo/v4"
+	"github.com/redis/go-redis/v9"
 	gosse "github.com/tmaxmax/go-sse"
 )
 
-// Names lists the variants, the baseline (hand-written echo) first.
+// Names lists the variants that need nothing but this process, the
+// baseline (hand-written echo) first.
 var Names = []string{"echo", "godanet", "go-sse"}
+
+// Redis is the variant whose Hub is on Redis (Options.Redis).
+const Redis = "godanet-redis"
+
+// Options are what New needs besides the variant's name.
+type Options struct {
+	// Pprof also serves net/http/pprof under /debug/pprof/, to profile
+	// the variant under load.
+	Pprof bool
+	// Redis is the address of the Redis server of the godanet-redis
+	// variant, and Instance the name its connections to it take
+	// ("sseload-" + Instance).
+	Redis, Instance string
+	// Wrap, when set, wraps the server's whole handler (cmd/stackprobe
+	// puts frames of its own above it).
+	Wrap func(http.Handler) http.Handler
+}
 
 // EventName is the event type of every published event.
 const EventName = "tick"
@@ -67,7 +91,7 @@ type Stats struct {
 	HeapInuse  uint64 `json:"heap_inuse"`  // heap spans in use
 	StackInuse uint64 `json:"stack_inuse"` // goroutine stacks
 	Sys        uint64 `json:"sys"`         // all memory the Go runtime holds
-	Published  int64  `json:"published"`
+	Published  int64  `json:"published"`   // POST /publish requests
 	NumGC      uint32 `json:"num_gc"`
 }
 
@@ -87,29 +111,34 @@ type Server struct {
 	closed    closeLog
 }
 
-// New builds the named variant. With pprof, it also serves
-// net/http/pprof under /debug/pprof/, to profile the variant under load.
-func New(variant string, pprof bool) (*Server, error) {
-	s := &Server{Variant: variant, pprof: pprof}
+// New builds the named variant.
+func New(variant string, o Options) (*Server, error) {
+	s := &Server{Variant: variant, pprof: o.Pprof}
 	var (
 		h   http.Handler
 		err error
 	)
 	switch variant {
 	case "godanet":
-		h, s.close, err = s.godanet()
+		h, s.close, err = s.godanet(sse.NewHub(), func() {})
+	case Redis:
+		h, s.close, err = s.godanetRedis(o)
 	case "echo":
 		h, s.close = s.echo()
 	case "go-sse":
 		h, s.close = s.goSSE()
 	default:
-		return nil, fmt.Errorf("sseserver: unknown variant %q (have %s)", variant, strings.Join(Names, ", "))
+		return nil, fmt.Errorf("sseserver: unknown variant %q (have %s, %s)", variant, strings.Join(Names, ", "), Redis)
 	}
 	if err != nil {
 		return nil, err
 	}
+	handler := s.wrap(h)
+	if o.Wrap != nil {
+		handler = o.Wrap(handler)
+	}
 	s.http = &http.Server{
-		Handler:           s.wrap(h),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ConnState: func(c net.Conn, st http.ConnState) {
 			switch st {
@@ -134,6 +163,9 @@ func (s *Server) Serve(ln net.Listener) error {
 	}
 	return nil
 }
+
+// Streams is the number of GET /events handlers running.
+func (s *Server) Streams() int64 { return s.streams.Load() }
 
 // Close stops the server, closing every connection, then the variant's
 // own machinery (the app, the broadcaster, the provider). In the other
@@ -220,9 +252,10 @@ func rss() uint64 {
 	return 0
 }
 
-func readBody(r *http.Request) (string, error) {
+// readEvents reads a POST /publish body: the data of one event a line.
+func readEvents(r *http.Request) ([]string, error) {
 	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	return string(b), err
+	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n"), err
 }
 
 // StreamController is the godanet variant's controller.
@@ -242,23 +275,30 @@ func (s *StreamController) Events(c echo.Context) (<-chan sse.Message, error) {
 	return s.Hub.Subscribe(c.Request().Context(), "bench", sse.LastEventID(c))
 }
 
-// Publish publishes the request body.
+// Publish publishes each line of the request body.
 func (s *StreamController) Publish(c echo.Context) error {
-	data, err := readBody(c.Request())
+	events, err := readEvents(c.Request())
 	if err != nil {
 		return err
 	}
-	_, err = s.Hub.Publish("bench", sse.Message{Event: EventName, Data: data})
-	return err
+	for _, data := range events {
+		if _, err := s.Hub.Publish(context.Background(), "bench", sse.Message{Event: EventName, Data: data}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-func (s *Server) godanet() (http.Handler, func(), error) {
+// godanet serves hub, which release closes (with what it was made
+// from) once the app is shut down.
+func (s *Server) godanet(hub *sse.Hub, release func()) (http.Handler, func(), error) {
 	app, err := core.New(&module.Module{
 		Name:        "bench",
-		Providers:   []any{func() *sse.Hub { return sse.NewHub() }},
+		Providers:   []any{func() *sse.Hub { return hub }},
 		Controllers: []any{NewStreamController},
 	}, core.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
+		release()
 		return nil, nil, err
 	}
 	// Served as an App serves itself: its limits and connection hooks.
@@ -267,7 +307,32 @@ func (s *Server) godanet() (http.Handler, func(), error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = app.Shutdown(ctx)
+		release()
 	}, nil
+}
+
+// godanetRedis is the godanet variant with its Hub on Redis, as an app of
+// several instances would be set up (see package redisbroker).
+func (s *Server) godanetRedis(o Options) (http.Handler, func(), error) {
+	if o.Redis == "" {
+		return nil, nil, fmt.Errorf("sseserver: the %s variant needs the address of a Redis server", Redis)
+	}
+	client := redis.NewClient(&redis.Options{
+		Addr:                  o.Redis,
+		ClientName:            "sseload-" + o.Instance,
+		ContextTimeoutEnabled: true,
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := client.Ping(ctx).Err(); err != nil {
+		client.Close()
+		return nil, nil, fmt.Errorf("sseserver: Redis at %s: %w", o.Redis, err)
+	}
+	hub := sse.NewHub(sse.WithBroker(redisbroker.New(client)))
+	return s.godanet(hub, func() {
+		_ = hub.Close() // closes the broker, not the client
+		_ = client.Close()
+	})
 }
 
 // broadcaster is the hand-written fan-out of the echo variant.
@@ -356,11 +421,13 @@ func (s *Server) echo() (http.Handler, func()) {
 		}
 	})
 	e.POST("/publish", func(c echo.Context) error {
-		data, err := readBody(c.Request())
+		events, err := readEvents(c.Request())
 		if err != nil {
 			return err
 		}
-		b.publish(data)
+		for _, data := range events {
+			b.publish(data)
+		}
 		return c.NoContent(http.StatusNoContent)
 	})
 	return e, b.close
@@ -372,16 +439,18 @@ func (s *Server) goSSE() (http.Handler, func()) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /events", srv)
 	mux.HandleFunc("POST /publish", func(w http.ResponseWriter, r *http.Request) {
-		data, err := readBody(r)
+		events, err := readEvents(r)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		m := &gosse.Message{ID: gosse.ID(strconv.FormatUint(seq.Add(1), 10)), Type: gosse.Type(EventName)}
-		m.AppendData(data)
-		if err := srv.Publish(m); err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
+		for _, data := range events {
+			m := &gosse.Message{ID: gosse.ID(strconv.FormatUint(seq.Add(1), 10)), Type: gosse.Type(EventName)}
+			m.AppendData(data)
+			if err := srv.Publish(m); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
