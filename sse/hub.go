@@ -162,7 +162,10 @@ func (h *Hub) Publish(ctx context.Context, topic string, m Message) (string, err
 // the Hub closes; the channel is then closed. A lastEventID that names no
 // retained message, such as one from before a restart or one older than
 // the history, replays everything retained: a duplicate is better than a
-// gap. An empty one replays nothing.
+// gap. An empty one replays nothing. The first page of a replay is read
+// before Subscribe returns, so a broker that cannot reach its store fails
+// the Subscribe (with ErrUnavailable: a 503 before the stream) rather
+// than the stream.
 //
 // A subscriber receives each message as its clients will: Data is the
 // text of its data lines (a string), whatever type was published.
@@ -188,7 +191,11 @@ func (h *Hub) Subscribe(ctx context.Context, topic, lastEventID string) (<-chan 
 			h.release(t, 1)
 			return nil, fmt.Errorf("sse: subscribe to %q: %w", topic, context.Cause(ctx))
 		}
-		if ch := t.join(ctx, lastEventID); ch != nil {
+		ch, err := t.join(ctx, lastEventID)
+		if err != nil {
+			return nil, fmt.Errorf("sse: subscribe to %q: %w", topic, err)
+		}
+		if ch != nil {
 			return ch, nil
 		}
 		// The topic ended between acquire and join: take a new one.

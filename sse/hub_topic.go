@@ -46,21 +46,56 @@ type subscriber struct {
 	catchingUp bool
 	pending    []Message
 	wake       chan struct{}
+	// skip holds the ids the subscriber has had (its Last-Event-ID and
+	// the newest it was replayed) until a message it has not had comes.
+	// A broker's feed that lags its store may pass those after the
+	// replay; they come first, in the feed's order, and are left out.
+	skip []string
+}
+
+// maxSkip bounds skip: how far a lagging feed may be behind the replay
+// before a repeat gets through (a duplicate, never a gap).
+const maxSkip = 64
+
+// skips reports whether m is one the subscriber has had, and forgets the
+// ids it has had once m is not; t.mu is held, or s is not yet live.
+func (s *subscriber) skips(m *Message) bool {
+	if len(s.skip) == 0 || m.ID == "" { // comments are never repeats
+		return false
+	}
+	for _, id := range s.skip {
+		if id == m.ID {
+			return true
+		}
+	}
+	s.skip = nil
+	return false
+}
+
+// had records that the subscriber has had the message with that id.
+func (s *subscriber) had(id string) {
+	if len(s.skip) == maxSkip {
+		copy(s.skip, s.skip[1:])
+		s.skip = s.skip[:maxSkip-1]
+	}
+	s.skip = append(s.skip, id)
 }
 
 // join adds a subscriber that will get the messages after lastEventID;
-// nil when the topic has ended.
-func (t *hubTopic) join(ctx context.Context, lastEventID string) <-chan Message {
+// nil when the topic has ended. One with a lastEventID catches up from
+// history, whose first page join reads itself, so that a broker that
+// fails fails the Subscribe (a 503 before the stream), not the stream.
+func (t *hubTopic) join(ctx context.Context, lastEventID string) (<-chan Message, error) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	if t.ended {
-		return nil
+		t.mu.Unlock()
+		return nil, nil
 	}
 	s := &subscriber{ctx: ctx, ch: make(chan Message, t.hub.buffer), index: len(t.subs)}
 	t.subs = append(t.subs, s)
 	if lastEventID != "" {
+		// From now, what arrives is kept in pending.
 		s.catchingUp, s.wake = true, make(chan struct{})
-		go t.catchUp(s, lastEventID)
 	}
 	s.stop = context.AfterFunc(ctx, func() {
 		t.mu.Lock()
@@ -70,8 +105,31 @@ func (t *hubTopic) join(ctx context.Context, lastEventID string) <-chan Message 
 			t.hub.release(t, 1)
 		}
 	})
-	return s.ch
+	t.mu.Unlock()
+	if lastEventID == "" {
+		return s.ch, nil
+	}
+	frames, found, err := t.hub.broker.Read(ctx, t.name, lastEventID, t.page())
+	if err != nil {
+		t.mu.Lock()
+		removed := t.remove(s)
+		t.mu.Unlock()
+		if removed {
+			t.hub.release(t, 1)
+		}
+		return nil, err
+	}
+	if found {
+		// A message it had; an id the broker cannot place may be one it
+		// will assign later (a client's made-up id), never skipped.
+		s.had(lastEventID)
+	}
+	go t.catchUp(s, lastEventID, frames)
+	return s.ch, nil
 }
+
+// page is how many frames a catch-up reads at a time.
+func (t *hubTopic) page() int { return max(t.hub.buffer, 64) }
 
 // Frame implements Listener: it sends the message to every live
 // subscriber, never waiting for one, and keeps it for those catching up.
@@ -97,6 +155,9 @@ func (t *hubTopic) Frame(f Frame) {
 				continue
 			}
 		} else {
+			if s.skips(&m) {
+				continue
+			}
 			select {
 			case s.ch <- m:
 				continue
@@ -133,35 +194,40 @@ func (t *hubTopic) End(error) {
 	}
 }
 
-// catchUp sends a subscriber the history after lastEventID, page by page,
-// then what arrived meanwhile, skipping what the history held too, and
-// then turns it live. The merge needs no order on ids: the live messages
-// kept since the subscriber joined run on without a gap, so the last one
-// sent from history, if it is among them, marks where the rest begins;
-// if it is not, all of them are newer.
-func (t *hubTopic) catchUp(s *subscriber, lastEventID string) {
-	page := max(t.hub.buffer, 64)
+// catchUp sends a subscriber the history after lastEventID, page by page
+// from the first (which join read), then what arrived meanwhile, skipping
+// what the history held too, and then turns it live. The merge needs no
+// order on ids: the live messages kept since the subscriber joined run on
+// without a gap, and the broker's Read returns nothing this process's
+// listener has yet to pass, so the last one sent from history, if it is
+// among them, marks where the rest begins; if it is not, all of them are
+// newer. Should a feed lag anyway, skip leaves out the repeats.
+func (t *hubTopic) catchUp(s *subscriber, lastEventID string, frames []Frame) {
+	page := t.page()
 	last := lastEventID
-	for first := true; ; first = false {
-		frames, found, err := t.hub.broker.Read(s.ctx, t.name, last, page)
-		switch {
-		case err != nil:
-			// The stream ends; its client reconnects and tries again.
-			t.end(s, false)
-			return
-		case !first && !found:
-			// The history moved past it between two pages.
-			t.end(s, true)
-			return
-		}
+	for {
 		for _, f := range frames {
 			if !t.send(s, frameMessage(f)) {
 				return
 			}
 			last = f.ID
+			s.had(f.ID)
 		}
 		if len(frames) < page {
 			break
+		}
+		var found bool
+		var err error
+		frames, found, err = t.hub.broker.Read(s.ctx, t.name, last, page)
+		switch {
+		case err != nil:
+			// The stream ends; its client reconnects and tries again.
+			t.end(s, false)
+			return
+		case !found:
+			// The history moved past it between two pages.
+			t.end(s, true)
+			return
 		}
 	}
 	for trimmed := false; ; trimmed = true {
@@ -180,8 +246,13 @@ func (t *hubTopic) catchUp(s *subscriber, lastEventID string) {
 				}
 			}
 		}
+		for len(s.pending) > 0 && s.skips(&s.pending[0]) {
+			s.pending[0] = Message{}
+			s.pending = s.pending[1:]
+		}
 		if len(s.pending) == 0 {
-			// Caught up, under the lock Frame takes.
+			// Caught up, under the lock Frame takes; skip goes on
+			// until a message it has not had comes.
 			s.catchingUp, s.pending = false, nil
 			t.mu.Unlock()
 			return

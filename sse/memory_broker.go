@@ -47,7 +47,7 @@ type MemoryBroker struct {
 	// appended to without one, by when they may expire (a heap: Hubs that
 	// share the broker may have different idle times). One timer,
 	// sweeper, fires for the earliest; a topic is in it at most once
-	// (memoryTopic.queued).
+	// (memoryTopic.unusedPos), and leaves it when forgotten.
 	unused   unusedQueue
 	sweeper  *time.Timer
 	sweeping bool      // sweeper is armed or running
@@ -77,10 +77,10 @@ type memoryTopic struct {
 	keep      Retention // as of the last Append
 	listeners []*memoryListener
 	// lastUsed is when the topic last had an Append or lost its last
-	// listener. queued (guarded by the broker's mu) is set while the
-	// topic is in the broker's unused queue.
-	lastUsed time.Time
-	queued   bool
+	// listener. unusedPos (guarded by the broker's mu) is its position
+	// in the broker's unused queue plus one, 0 when it is not in it.
+	lastUsed  time.Time
+	unusedPos int
 	// closed is set by Close, forgotten when the topic leaves the
 	// broker's map: a call that found the topic before and locks it
 	// after fails, or looks the name up again.
@@ -305,10 +305,9 @@ type unusedTopic struct {
 func (b *MemoryBroker) queueUnused(t *memoryTopic) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if t.queued || b.closed {
+	if t.unusedPos > 0 || b.closed {
 		return
 	}
-	t.queued = true
 	expires := t.lastUsed.Add(t.keep.Idle)
 	heap.Push(&b.unused, unusedTopic{t, expires})
 	// Topics' idle times differ (Hubs sharing the broker), so a new
@@ -330,11 +329,19 @@ type unusedQueue []unusedTopic
 
 func (q unusedQueue) Len() int           { return len(q) }
 func (q unusedQueue) Less(i, j int) bool { return q[i].at.Before(q[j].at) }
-func (q unusedQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
-func (q *unusedQueue) Push(x any)        { *q = append(*q, x.(unusedTopic)) }
+func (q unusedQueue) Swap(i, j int) {
+	q[i], q[j] = q[j], q[i]
+	q[i].t.unusedPos, q[j].t.unusedPos = i+1, j+1
+}
+func (q *unusedQueue) Push(x any) {
+	u := x.(unusedTopic)
+	u.t.unusedPos = len(*q) + 1
+	*q = append(*q, u)
+}
 func (q *unusedQueue) Pop() any {
 	old := *q
 	x := old[len(old)-1]
+	x.t.unusedPos = 0
 	old[len(old)-1] = unusedTopic{}
 	*q = old[:len(old)-1]
 	return x
@@ -361,7 +368,6 @@ func (b *MemoryBroker) sweep() {
 			return
 		}
 		heap.Pop(&b.unused)
-		next.t.queued = false
 		b.mu.Unlock()
 
 		t := next.t
@@ -369,6 +375,8 @@ func (b *MemoryBroker) sweep() {
 		switch {
 		case t.forgotten || t.closed || len(t.listeners) > 0:
 			// Gone, or in use: the last listener to stop queues it.
+		case t.keep.Idle <= 0:
+			// Appended to since with a Retention that keeps it for good.
 		case now.Sub(t.lastUsed) < t.keep.Idle:
 			b.queueUnused(t) // appended to since
 		default:
@@ -388,6 +396,11 @@ func (b *MemoryBroker) forget(t *memoryTopic) {
 	t.ring, t.head = nil, 0
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if i := t.unusedPos - 1; i >= 0 && i < len(b.unused) && b.unused[i].t == t {
+		// (Close drops the queue whole.) Out of the unused queue now, not when it would have expired:
+		// per-resource topics dropped by the thousand hold nothing.
+		heap.Remove(&b.unused, i)
+	}
 	if b.topics[t.name] != t {
 		return
 	}

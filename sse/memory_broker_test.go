@@ -595,3 +595,55 @@ func TestMemoryBrokerReplayDoesNotCopy(t *testing.T) {
 		}
 	}
 }
+
+// A topic dropped, or forgotten for having no history, leaves the unused
+// queue at once: per-resource topics dropped by the thousand hold nothing
+// until they would have expired.
+func TestMemoryBrokerForgetLeavesTheUnusedQueue(t *testing.T) {
+	b := NewMemoryBroker()
+	defer b.Close()
+	keep := Retention{Frames: 4, Idle: time.Hour}
+	for i := range 1000 {
+		name := "todo/" + strconv.Itoa(i)
+		if _, err := b.Append(context.Background(), name, []byte("data: x\n\n"), keep); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.DropTopic(context.Background(), name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.mu.Lock()
+	queued, topics := len(b.unused), len(b.topics)
+	b.mu.Unlock()
+	if queued != 0 || topics != 0 {
+		t.Errorf("after 1000 topics were dropped: %d in the unused queue, %d topics; want 0 and 0", queued, topics)
+	}
+}
+
+// A topic appended to with an idle time, then with none ("keep it for
+// good"), is kept although its first queue entry expires.
+func TestMemoryBrokerKeepForGoodOutlivesAnEarlierIdle(t *testing.T) {
+	b := NewMemoryBroker()
+	defer b.Close()
+	short := Retention{Frames: 4, Idle: 20 * time.Millisecond}
+	ctx := context.Background()
+	if _, err := b.Append(ctx, "kept", []byte("data: 1\n\n"), short); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Append(ctx, "kept", []byte("data: 2\n\n"), Retention{Frames: 4}); err != nil {
+		t.Fatal(err)
+	}
+	// A witness queued after it, with the short idle time, is swept after
+	// the first entry of "kept" has come due.
+	if _, err := b.Append(ctx, "witness", []byte("data: w\n\n"), short); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(waitFor); b.holds("witness")[0]; runtime.Gosched() {
+		if time.Now().After(deadline) {
+			t.Fatal("the witness topic was never forgotten")
+		}
+	}
+	if frames, _, _ := b.Read(ctx, "kept", "", 10); len(frames) != 2 {
+		t.Errorf("a topic last appended to with no idle time holds %d frames after an earlier idle time passed, want 2", len(frames))
+	}
+}
