@@ -59,7 +59,8 @@ func (l *redisLock) Lock(ctx context.Context) (func(), error) {
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("take the change lock: %w", context.Cause(ctx))
+			// Another instance holds it for too long: Redis is failing.
+			return nil, fmt.Errorf("take the change lock: %w: %w", ErrStoreUnavailable, context.Cause(ctx))
 		case <-time.After(wait):
 		}
 		wait = min(2*wait, 20*time.Millisecond)

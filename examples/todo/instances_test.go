@@ -362,3 +362,45 @@ func todoJSON(t *testing.T, td Todo) string {
 	}
 	return string(b)
 }
+
+// TestRedisHangs: a Redis that stops answering (rather than refusing
+// connections) makes every request a 503 within the service's deadline,
+// not a request that waits for go-redis's retries; once it answers
+// again, so do the instances.
+func TestRedisHangs(t *testing.T) {
+	c := startTwo(t)
+	c.a.must(t, call{"POST", "/todos", `{"title":"before"}`, true}, 201)
+	c.redis.Freeze()
+	thawed := false
+	t.Cleanup(func() {
+		if !thawed {
+			c.redis.Thaw()
+		}
+	})
+	for _, req := range []call{
+		{"POST", "/todos", `{"title":"while it hangs"}`, true},
+		{"GET", "/todos", "", false},
+	} {
+		start := time.Now()
+		r, err := c.b.try(req, 10*time.Second)
+		took := time.Since(start)
+		if err != nil || r.status != http.StatusServiceUnavailable || r.ctype != "application/problem+json" {
+			t.Errorf("%s %s while Redis hangs: %d %q %v after %v; want a 503 problem", req.method, req.path, r.status, r.body, err, took)
+		}
+		if took > callTimeout+2*time.Second {
+			t.Errorf("%s %s while Redis hangs took %v; want about %v, the service's deadline", req.method, req.path, took, callTimeout)
+		}
+	}
+	c.redis.Thaw()
+	thawed = true
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		r, err := c.b.try(call{"GET", "/todos", "", false}, 5*time.Second)
+		if err == nil && r.status == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after Redis answered again, GET /todos: %d %v", r.status, err)
+		}
+	}
+}

@@ -39,14 +39,29 @@ func NewTodoService(b Backend) *TodoService {
 	return &TodoService{lock: b.Lock, store: b.Todos, hub: b.Hub}
 }
 
+// callTimeout bounds each of the service's calls, lock, store and
+// publishes together, so that a Redis that hangs gets a 503 in seconds
+// (one that refuses connections gets it at once).
+const callTimeout = 3 * time.Second
+
 // List returns every todo, ordered by id.
-func (s *TodoService) List(ctx context.Context) ([]Todo, error) { return s.store.List(ctx) }
+func (s *TodoService) List(ctx context.Context) ([]Todo, error) {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	return s.store.List(ctx)
+}
 
 // Get returns one todo or ErrNotFound.
-func (s *TodoService) Get(ctx context.Context, id int) (Todo, error) { return s.store.Get(ctx, id) }
+func (s *TodoService) Get(ctx context.Context, id int) (Todo, error) {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	return s.store.Get(ctx, id)
+}
 
 // Create adds a todo and announces it.
 func (s *TodoService) Create(ctx context.Context, title string) (Todo, error) {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
 	unlock, err := s.lock.Lock(ctx)
 	if err != nil {
 		return Todo{}, err
@@ -61,6 +76,8 @@ func (s *TodoService) Create(ctx context.Context, title string) (Todo, error) {
 
 // Update changes a todo and announces it.
 func (s *TodoService) Update(ctx context.Context, id int, change func(*Todo)) (Todo, error) {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
 	unlock, err := s.lock.Lock(ctx)
 	if err != nil {
 		return Todo{}, err
@@ -77,6 +94,8 @@ func (s *TodoService) Update(ctx context.Context, id int, change func(*Todo)) (T
 // topic: its live streams end after the "deleted" event (a browser that
 // reconnects gets a 404 and stops), and its history is freed.
 func (s *TodoService) Delete(ctx context.Context, id int) error {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
 	unlock, err := s.lock.Lock(ctx)
 	if err != nil {
 		return err
@@ -93,6 +112,9 @@ func (s *TodoService) Delete(ctx context.Context, id int) error {
 }
 
 // publish sends a change to the stream of all todos and to the todo's own.
+// When it fails, the change is made but not announced, and the client gets
+// a 503 all the same (a store and a broker cannot commit together): the
+// pages that are open learn of it when they next load the list.
 func (s *TodoService) publish(ctx context.Context, event string, t Todo) error {
 	m := sse.Message{Event: event, Data: t, Retry: reconnectAfter}
 	if _, err := s.hub.Publish(ctx, allTodos, m); err != nil {
