@@ -45,9 +45,9 @@
 // one that falls further is closed so that it never slows the publisher or
 // the others, and its client catches up from history when it reconnects. A
 // replay is read from the history page by page as the subscriber takes it.
-// A topic with no subscriber and no publish for TopicIdle (default 10
-// minutes) is forgotten with its history, and DropTopic forgets one at
-// once. Comments reach the live subscribers of this process only.
+// A topic is forgotten with its history TopicIdle (default 10 minutes)
+// after its last publish (the in-memory broker also waits for its last
+// subscriber to leave), and DropTopic forgets one at once. Comments reach the live subscribers of this process only.
 //
 // # Brokers: one process or several
 //

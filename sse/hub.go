@@ -91,8 +91,8 @@ func WithBroker(b Broker) HubOption {
 }
 
 // NewHub returns a Hub. With no options it keeps 1000 messages per topic,
-// lets a subscriber fall 16 messages behind, and forgets a topic after 10
-// minutes with no subscriber and no publish.
+// lets a subscriber fall 16 messages behind, and forgets a topic 10
+// minutes after its last publish (see TopicIdle).
 func NewHub(options ...HubOption) *Hub {
 	cfg := hubConfig{history: 1000, buffer: 16, topicIdle: 10 * time.Minute}
 	for _, o := range options {
