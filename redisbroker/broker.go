@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
+	"io"
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -50,19 +51,30 @@ type Broker struct {
 	// outage is set by the feed goroutine while its connection is down.
 	outage atomic.Pointer[outage]
 
-	// stale, owned by the feed goroutine, holds the listeners whose
-	// missed frames could not be read yet.
-	stale map[*listener]struct{}
+	// Owned by the feed goroutine: stale holds the listeners whose missed
+	// frames could not be read yet; confirmed those whose subscription
+	// Redis confirmed, and which wait for a read (see Broker.confirm), and
+	// delimited is set once the ping that ends their run is out.
+	stale     map[*listener]struct{}
+	confirmed []*listener
+	delimited bool
 }
 
 var _ sse.Broker = (*Broker)(nil)
 
 // New returns a broker that keeps its topics in Redis through client: a
-// *redis.Client, a failover (Sentinel) client, or a *redis.ClusterClient
-// (not a *redis.Ring, whose shards do not share Pub/Sub). It opens one
-// Pub/Sub connection of its own at once, and goes on trying while Redis
-// cannot be reached. Close stops it; it does not close client.
+// *redis.Client, a failover (Sentinel) client, or a *redis.ClusterClient.
+// It opens one Pub/Sub connection of its own at once, and goes on trying
+// while Redis cannot be reached. Close stops it; it does not close client.
+//
+// New panics when client is a *redis.Ring, a mistake to fix before the
+// app starts: a Ring's shards share neither Pub/Sub nor a topic's order,
+// so it cannot carry frames between processes.
 func New(client redis.UniversalClient, options ...Option) *Broker {
+	if _, ok := client.(*redis.Ring); ok {
+		panic("redisbroker: New: a *redis.Ring is not supported (its shards do not share Pub/Sub messages); " +
+			"give New a *redis.Client, a failover client (redis.NewFailoverClient) or a *redis.ClusterClient")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &Broker{
 		ctx:         ctx,
@@ -90,7 +102,7 @@ func (b *Broker) Append(ctx context.Context, topic string, body []byte, keep sse
 	defer cancel()
 	n := b.names(topic)
 	id, err := appendScript.Run(ctx, b.client, []string{n.meta, n.stream},
-		newEpoch(), body, max(keep.Frames, 0), idleMillis(keep.Idle), n.channel).Text()
+		newEpoch(), newNonce(), body, max(keep.Frames, 0), idleMillis(keep.Idle), n.channel).Text()
 	if err != nil {
 		return "", b.fail("append to", topic, err)
 	}
@@ -98,28 +110,32 @@ func (b *Broker) Append(ctx context.Context, topic string, body []byte, keep sse
 }
 
 // Read implements sse.Broker. An afterID the broker did not assign, or
-// assigned in another life of the topic, is not found.
+// assigned in another life of the topic, or to a frame that Redis lost
+// (its seq was given again, with another nonce), is not found.
 func (b *Broker) Read(ctx context.Context, topic, afterID string, limit int) ([]sse.Frame, bool, error) {
 	if b.closed.Load() {
 		return nil, false, sse.ErrClosed
 	}
 	ctx, cancel := b.callContext(ctx)
 	defer cancel()
-	var epoch, seq string // none: an id of ours it is not
-	if e, s, ok := parseID(afterID); ok {
-		epoch, seq = e, strconv.FormatUint(s, 10)
-	}
+	after, _ := parseID(afterID) // none, if it is no id of ours
 	n := b.names(topic)
-	r, err := b.read(ctx, n, epoch, seq, limit)
+	r, err := b.read(ctx, n, after, limit)
 	if err != nil {
 		return nil, false, b.fail("read", topic, err)
 	}
 	if len(r.frames) == 0 {
+		if r.found {
+			// Nothing follows afterID, but this process's listener may
+			// not have been passed afterID's frame yet: it must not pass
+			// it after Read returned nothing.
+			b.awaitListener(ctx, n.channel, after.epoch, after.seq)
+		}
 		return nil, r.found, nil
 	}
 	frames := make([]sse.Frame, len(r.frames))
 	for i, f := range r.frames {
-		frames[i] = sse.Frame{ID: formatID(r.epoch, f.seq), Body: []byte(f.body)}
+		frames[i] = sse.Frame{ID: frameID{epoch: r.epoch, seq: f.seq, nonce: f.nonce}.String(), Body: []byte(f.body)}
 	}
 	b.awaitListener(ctx, n.channel, r.epoch, r.frames[len(r.frames)-1].seq)
 	return frames, r.found, nil
@@ -143,7 +159,7 @@ func (b *Broker) awaitListener(ctx context.Context, channel, epoch string, seq u
 	var timeout <-chan time.Time
 	for {
 		l.mu.Lock()
-		if l.done || l.epoch == epoch && l.seq >= seq {
+		if l.done || l.cursor.epoch == epoch && l.cursor.seq >= seq {
 			l.mu.Unlock()
 			return
 		}
@@ -170,8 +186,9 @@ func (b *Broker) awaitListener(ctx context.Context, channel, epoch string, seq u
 // DropTopic implements sse.Broker. The drop notice travels on the topic's
 // channel after the frames published before it, so every listener gets
 // those first; DropTopic returns once this broker's own listener of the
-// topic has been ended (or, if the notice does not come back in time,
-// ends it itself).
+// topic has been ended and its End has returned (or, if the notice does
+// not come back in time, ends it itself), so it must not be called from
+// that End.
 func (b *Broker) DropTopic(ctx context.Context, topic string) error {
 	if b.closed.Load() {
 		return sse.ErrClosed
@@ -195,6 +212,7 @@ func (b *Broker) DropTopic(ctx context.Context, topic string) error {
 		case <-l.ended:
 		case <-ctx.Done():
 			b.end(l, nil)
+			<-l.ended // if the feed was ending it meanwhile, once its End returned
 		case <-b.closing:
 		}
 	}
@@ -203,10 +221,11 @@ func (b *Broker) DropTopic(ctx context.Context, topic string) error {
 
 // Close implements sse.Broker: it ends this broker's listeners with
 // sse.ErrClosed, closes its Pub/Sub connection and waits for its
-// goroutine to return. It must not be called from a Listener's method.
+// goroutine to return. Closing a closed broker does nothing and returns
+// nil. It must not be called from a Listener's method.
 func (b *Broker) Close() error {
 	if b.closed.Swap(true) {
-		return sse.ErrClosed
+		return nil
 	}
 	b.mu.Lock()
 	listeners := make([]*listener, 0, len(b.topics))
@@ -226,8 +245,8 @@ func (b *Broker) Close() error {
 		b.mu.Unlock()
 		if returned {
 			b.end(l, sse.ErrClosed)
-		} else {
-			l.finish() // its Listen fails with ErrClosed instead
+		} else if l.finish() { // its Listen fails with ErrClosed instead
+			close(l.ended)
 		}
 	}
 	if err != nil {
@@ -264,17 +283,22 @@ func (b *Broker) fail(op, topic string, err error) error {
 
 // transient are the prefixes of the error replies of a Redis that cannot
 // serve for now, rather than of a request it refuses.
-var transient = []string{"LOADING", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "BUSY", "NOREPLICAS", "MISCONF", "OOM"}
+var transient = []string{"LOADING", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "BUSY", "NOREPLICAS", "MISCONF", "OOM", "max number of clients"}
 
 // unavailable reports whether err means Redis could not be reached or
-// could not serve: a network error, a timeout, or a transient error
-// reply. A cancelled context is the caller's doing, not Redis's.
+// could not serve: a network error (dialling, a reset, a timeout), a
+// connection closed midway, a deadline that passed, a client or pool
+// with no connection to give, or a transient error reply. Anything else
+// (a reply that cannot be parsed, a request Redis refuses) is a bug or a
+// misconfiguration, which retrying does not cure. A cancelled context is
+// the caller's doing, not Redis's.
 func unavailable(err error) bool {
-	if errors.Is(err, context.Canceled) {
-		return false
-	}
 	var reply redis.Error
-	if errors.As(err, &reply) {
+	var netErr net.Error
+	switch {
+	case errors.Is(err, context.Canceled):
+		return false
+	case errors.As(err, &reply):
 		msg := strings.TrimPrefix(reply.Error(), "ERR ")
 		for _, p := range transient {
 			if strings.HasPrefix(msg, p) {
@@ -282,6 +306,11 @@ func unavailable(err error) bool {
 			}
 		}
 		return false
+	case errors.As(err, &netErr),
+		errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, redis.ErrClosed), errors.Is(err, redis.ErrPoolTimeout), errors.Is(err, redis.ErrPoolExhausted):
+		return true
 	}
-	return true
+	return false
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/godanet/godanet/redisbroker/redistest"
 	"github.com/godanet/godanet/sse"
 )
@@ -27,13 +29,13 @@ func TestIDsAndOrderAcrossProcesses(t *testing.T) {
 	}
 	var epoch string
 	for i, id := range ids {
-		e, seq, ok := parseID(id)
-		if !ok || seq != uint64(i+1) || strings.ContainsAny(id, "\r\n\x00") {
-			t.Fatalf("id %d is %q, want <epoch>-%d", i, id, i+1)
+		at, ok := parseID(id)
+		if !ok || at.seq != uint64(i+1) || at.String() != id || strings.ContainsAny(id, "\r\n\x00") {
+			t.Fatalf("id %d is %q, want <epoch>-%d-<nonce>", i, id, i+1)
 		}
 		if epoch == "" {
-			epoch = e
-		} else if e != epoch {
+			epoch = at.epoch
+		} else if at.epoch != epoch {
 			t.Fatalf("ids %q change epoch within a life of the topic", ids)
 		}
 	}
@@ -57,7 +59,8 @@ func TestRead(t *testing.T) {
 	const topic = "read"
 	ids := appendN(t, a.Broker, topic, 0, 10, sse.Retention{Frames: 5})
 	retained := ids[5:]
-	epoch, _, _ := parseID(ids[0])
+	at, _ := parseID(ids[6])
+	epoch, n := at.epoch, at.nonce
 
 	// Every retained id, and the one just before the history, places
 	// the rest exactly: nothing after it is missing.
@@ -72,10 +75,13 @@ func TestRead(t *testing.T) {
 			}
 		}
 	}
-	// Trimmed, unknown, malformed, of another life: everything retained.
+	// Trimmed, unknown, malformed, of another life, with another nonce
+	// (as a frame that Redis lost, whose seq it gave again): everything
+	// retained.
 	unknown := append(slices.Clone(ids[:4]),
-		"", "0", "-1", "garbage", epoch, epoch+"-", epoch+"-0", epoch+"-06", epoch+"-+6",
-		epoch+"-11", epoch+"-99999999999999999999", "zz-6", strings.ToUpper(epoch)+"-6", ids[6]+"x", "x"+ids[6])
+		"", "0", "-1", "garbage", epoch, epoch+"-", epoch+"-7", epoch+"-7-", epoch+"-0-"+n, epoch+"-07-"+n, epoch+"-+7-"+n,
+		epoch+"-11-"+n, epoch+"-18446744073709551615-"+n, epoch+"-99999999999999999999-"+n, "zz-7-"+n,
+		strings.ToUpper(ids[6]), ids[6]+"x", "x"+ids[6], ids[6]+"-1", otherNonce(ids[6]), otherNonce(ids[4]), otherNonce(ids[9]))
 	for _, after := range unknown {
 		frames, found := read(t, b.Broker, topic, after, 100)
 		if found || !slices.Equal(frameIDs(frames), retained) {
@@ -121,8 +127,10 @@ func TestNoHistory(t *testing.T) {
 	if frames, found := read(t, a.Broker, topic, ids[2], 10); len(frames) != 0 || !found {
 		t.Errorf("Read after the newest = %q, found %v; want nothing, true", frameIDs(frames), found)
 	}
-	if frames, found := read(t, a.Broker, topic, ids[1], 10); len(frames) != 0 || found {
-		t.Errorf("Read after an older one = %q, found %v; want nothing, false", frameIDs(frames), found)
+	for _, after := range []string{ids[1], otherNonce(ids[2])} {
+		if frames, found := read(t, a.Broker, topic, after, 10); len(frames) != 0 || found {
+			t.Errorf("Read after %q = %q, found %v; want nothing, false", after, frameIDs(frames), found)
+		}
 	}
 }
 
@@ -173,7 +181,10 @@ func TestRetention(t *testing.T) {
 
 // A Redis that lost its data starts the topic's ids afresh: an id from
 // before is not found, and everything retained is replayed. A listener
-// open meanwhile goes on with the new life.
+// that was cut off meanwhile cannot tell what it missed, so it is ended,
+// here with End(nil) since it finds the topic gone (TestNewLifeWhileCutOff
+// finds a new life). A loss that does not cut the connection (FLUSHALL)
+// hides no frame from it: it goes on with the new life.
 func TestEpochAfterDataLoss(t *testing.T) {
 	srv := redistest.Start(t)
 	a, b := open(t, srv, "A"), open(t, srv, "B")
@@ -183,6 +194,9 @@ func TestEpochAfterDataLoss(t *testing.T) {
 	on.expect(t, old)
 
 	srv.Restart(true)
+	if err := on.awaitEnd(t); err != nil {
+		t.Errorf("the listener found the topic gone after the loss, and was ended with %v, want nil", err)
+	}
 	fresh := appendN(t, a.Broker, topic, 3, 2, keep)
 	for _, id := range fresh {
 		if slices.Contains(old, id) {
@@ -192,9 +206,9 @@ func TestEpochAfterDataLoss(t *testing.T) {
 	if frames, found := read(t, a.Broker, topic, old[2], 100); found || !slices.Equal(frameIDs(frames), fresh) {
 		t.Errorf("Read after %q from before the loss = %q, found %v; want %q, false", old[2], frameIDs(frames), found, fresh)
 	}
-	on.expect(t, fresh)
 
 	// FLUSHALL is the same loss without a restart.
+	again := listen(t, b.Broker, topic)
 	if err := a.client.FlushAll(context.Background()).Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -202,8 +216,8 @@ func TestEpochAfterDataLoss(t *testing.T) {
 	if frames, found := read(t, a.Broker, topic, fresh[1], 100); found || !slices.Equal(frameIDs(frames), after) {
 		t.Errorf("Read after %q from before FLUSHALL = %q, found %v; want %q, false", fresh[1], frameIDs(frames), found, after)
 	}
-	on.expect(t, after)
-	on.quiet(t)
+	again.expect(t, after)
+	again.quiet(t)
 }
 
 func TestOptionsPrint(t *testing.T) {
@@ -215,5 +229,155 @@ func TestOptionsPrint(t *testing.T) {
 	cfg := newConfig(nil)
 	if cfg.prefix != "sse:" || cfg.grace != 10*time.Second || cfg.timeout != 5*time.Second {
 		t.Errorf("defaults = %+v, want sse:, 10s, 5s", cfg)
+	}
+}
+
+// blocker is a Listener whose Frame blocks until the test lets it go:
+// the broker's feed goroutine, which calls it, stalls meanwhile, as a
+// live feed that lags its store.
+type blocker struct {
+	*recorder
+	entered, release chan struct{}
+}
+
+func (b *blocker) Frame(f sse.Frame) {
+	b.entered <- struct{}{}
+	<-b.release
+}
+
+// Read returns no frame that this process's listener of the topic has
+// yet to be passed, and when it returns none after afterID, it returns
+// once the listener has been passed afterID's frame: a client that saw a
+// frame through another process and resumes here gets it once, from the
+// Hub's live frames or from Read, not from both.
+func TestReadAwaitsListener(t *testing.T) {
+	srv := redistest.Start(t)
+	a, b := open(t, srv, "A"), open(t, srv, "B")
+	ctx := context.Background()
+	const topic = "await"
+	on := listen(t, b.Broker, topic)
+	ids := appendN(t, a.Broker, topic, 0, 1, keep)
+	on.expect(t, ids)
+	stall := &blocker{recorder: newRecorder(), entered: make(chan struct{}), release: make(chan struct{})}
+	stop, err := b.Listen(ctx, "stall", stall)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	l := b.lookup(b.names(topic).channel)
+
+	for i, tc := range []struct {
+		name  string
+		after func(x string) string // afterID, given the frame that the listener lags
+		want  func(x string) []string
+	}{
+		{"NothingAfter", func(x string) string { return x }, func(string) []string { return nil }},
+		{"FramesAfter", func(string) string { return ids[len(ids)-1] }, func(x string) []string { return []string{x} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			appendN(t, a.Broker, "stall", i, 1, keep)
+			select {
+			case <-stall.entered: // b's feed is stuck
+			case <-time.After(wait):
+				t.Fatal("the stalling listener was not called")
+			}
+			x := appendN(t, a.Broker, topic, len(ids), 1, keep)[0]
+			after := tc.after(x)
+			ids = append(ids, x)
+			type result struct {
+				frames    []sse.Frame
+				found     bool
+				err       error
+				listening int // frames the listener had when Read returned
+			}
+			done := make(chan result, 1)
+			go func() {
+				frames, found, err := b.Read(ctx, topic, after, 10)
+				done <- result{frames, found, err, len(on.frames)}
+			}()
+			// Let the feed go on once Read waits for it (or returned).
+			eventually(t, "Read waits for the listener", func() bool {
+				l.mu.Lock()
+				defer l.mu.Unlock()
+				return l.moved != nil || len(done) > 0
+			})
+			stall.release <- struct{}{}
+			r := <-done
+			if r.err != nil {
+				t.Fatal(r.err)
+			}
+			if !r.found || !slices.Equal(frameIDs(r.frames), tc.want(x)) {
+				t.Errorf("Read after %q = %q, found %v; want %q, true", after, frameIDs(r.frames), r.found, tc.want(x))
+			}
+			if r.listening == 0 {
+				t.Errorf("Read after %q returned before this process's listener was passed %q", after, x)
+			}
+			on.expect(t, []string{x})
+		})
+	}
+}
+
+// A topic's keys share a non-empty hash tag, whatever the topic, so that
+// they live in one Cluster slot; ordinary topics are written as they are,
+// and two topics never share keys.
+func TestKeyNames(t *testing.T) {
+	b := &Broker{cfg: newConfig(nil)}
+	for _, tc := range []struct{ topic, base string }{
+		{"todo/42", "sse:{todo/42}:"},
+		{"a:b c", "sse:{a:b c}:"},
+		{"", "sse:{%}:"},
+		{"}", "sse:{%7D}:"},
+		{"}x", "sse:{%7Dx}:"},
+		{"{x}", "sse:{%7Bx%7D}:"},
+		{"a{b}c", "sse:{a%7Bb%7Dc}:"},
+		{"50%", "sse:{50%25}:"},
+		{"%", "sse:{%25}:"},
+		{"%7D", "sse:{%257D}:"},
+	} {
+		n := b.names(tc.topic)
+		if want := (names{meta: tc.base + "m", stream: tc.base + "s", channel: tc.base + "c"}); n != want {
+			t.Errorf("names(%q) = %+v, want %+v", tc.topic, n, want)
+		}
+		if tag := clusterTag(n.meta); tag == n.meta || tag != clusterTag(n.stream) {
+			t.Errorf("topic %q: keys %q and %q hash on %q and %q, want one tag", tc.topic, n.meta, n.stream, tag, clusterTag(n.stream))
+		}
+	}
+	seen := map[string]string{}
+	for _, topic := range []string{"", "%", "%%", "%25", "%7B", "%7D", "{", "}", "{}", "}{", "a", "a}", "a}:m", "a}:m}", "a%", "a%7D", "a}b", "ab"} {
+		key := b.names(topic).meta
+		if other, ok := seen[key]; ok {
+			t.Errorf("topics %q and %q have one key %q", other, topic, key)
+		}
+		seen[key] = topic
+	}
+}
+
+// clusterTag is the part of key that Redis Cluster hashes: between the
+// first '{' and the first '}' after it, unless that is empty.
+func clusterTag(key string) string {
+	_, rest, ok := strings.Cut(key, "{")
+	if !ok {
+		return key
+	}
+	tag, _, ok := strings.Cut(rest, "}")
+	if !ok || tag == "" {
+		return key
+	}
+	return tag
+}
+
+// New refuses a *redis.Ring at once, saying what to use instead.
+func TestNewRing(t *testing.T) {
+	ring := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": "127.0.0.1:1"}})
+	defer ring.Close()
+	p := func() (p any) {
+		defer func() { p = recover() }()
+		b := New(ring)
+		_ = b.Close()
+		return nil
+	}()
+	msg, _ := p.(string)
+	if !strings.Contains(msg, "Ring") || !strings.Contains(msg, "ClusterClient") {
+		t.Errorf("New(*redis.Ring) panicked with %v, want a message naming the Ring and what to use instead", p)
 	}
 }

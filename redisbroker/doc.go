@@ -9,7 +9,8 @@
 // It is a Go module of its own, so that godanet does not depend on
 // go-redis. New takes a redis.UniversalClient: a plain, a failover
 // (Sentinel) or a cluster client; not a Ring, whose shards do not share
-// Pub/Sub messages.
+// Pub/Sub messages (New panics, naming the fix). It needs Redis 6.2 or
+// later (for XRANGE's exclusive ranges).
 //
 // # History
 //
@@ -24,18 +25,27 @@
 //
 // # Keys and ids
 //
-// A topic keeps two keys, which share the topic as their hash tag so that
-// they live in one Cluster slot: a hash "<prefix>{<topic>}:m" holding the
-// epoch of the topic's life and its last sequence number, and a stream
+// A topic keeps two keys, which share a hash tag so that they live in one
+// Cluster slot: a hash "<prefix>{<topic>}:m" holding the epoch of the
+// topic's life and its newest and last trimmed frames, and a stream
 // "<prefix>{<topic>}:s" whose entry "0-<seq>" holds a frame. Its frames
 // are published on the channel "<prefix>{<topic>}:c". The prefix is
-// "sse:" unless set with Prefix.
+// "sse:" unless set with Prefix. In the tag, a topic's '%', '{' and '}'
+// are written %25, %7B and %7D, and the empty topic "%", so that the tag
+// is never empty nor cut short; other topics are written as they are.
 //
-// Ids are "<epoch>-<seq>": seq counts a life's frames from 1, and epoch is
-// a random word drawn when the life begins, after the topic was dropped,
-// was forgotten when idle, or was lost with Redis's data. So an id is
-// never given to another frame, and one from another life is never found:
-// Read then returns everything retained.
+// Ids are "<epoch>-<seq>-<nonce>": seq counts a life's frames from 1,
+// epoch is a random word drawn when the life begins (after the topic was
+// dropped, was forgotten when idle, or was lost with Redis's data), and
+// nonce a random word drawn for the frame. Read places an id only when
+// the history holds its frame with that nonce, or when it is the frame
+// just older than the history, which Redis notes as it trims. So an id
+// is never given to two frames undetected: not by a new life, and not by
+// a Redis that went back to an older copy of its data and so numbers new
+// frames with the seqs of lost ones (restarted from an RDB snapshot or
+// from an append-only file synced every second, or replaced by a replica
+// that lacked the last writes). Read after an id it cannot place returns
+// everything retained.
 //
 // Append, Read and DropTopic are each one Lua script, so a frame is
 // numbered, kept and published atomically, and every process sees a
@@ -53,10 +63,11 @@
 // a listener sees no gap and no duplicate.
 //
 // Read returns once this broker's listener of the topic, if it has one,
-// has been passed the newest frame Read returns (it waits a second at
-// most), as the in-memory broker's would have been: so a Hub that replays
-// history to a new subscriber while it keeps the live frames that arrive
-// meanwhile sends none twice.
+// has been passed the newest frame Read returns, or, when it returns none
+// after afterID, afterID's frame (it waits a second at most), as the
+// in-memory broker's would have been: so a Hub that replays history to a
+// new subscriber while it keeps the live frames that arrive meanwhile
+// sends none twice.
 //
 // # Faults
 //
@@ -72,14 +83,21 @@
 // connection stays down for longer than GracePeriod (default 10s), every
 // listener is so ended.
 //
-// What the broker cannot see: a Redis that lost its data starts each
-// topic's next life, which a listener is passed from its first frame, but
-// the frames of the lost life that it had not been passed are gone
-// unnoticed (keep Redis's append-only file, as redistest does). A drop
-// notice published while a process was cut off does not reach it: its
-// listener goes on with the topic's next life. A Sentinel failover can
-// lose the last writes (Redis replicates asynchronously), and with them
-// ids that the new primary will hand out again.
+// A listener that cannot be passed exactly what it missed is ended too,
+// so that its clients reconnect and replay what is retained: with End(nil)
+// when the topic is gone (a drop notice published while the process was
+// cut off does not reach it), and with an error wrapping
+// sse.ErrUnavailable when the topic began a new life meanwhile (the broker
+// cannot tell whether others began and ended unseen), or when Redis went
+// back to an older copy of its data: Redis no longer holds the frame the
+// listener was last passed, or seqs it had passed on come again.
+//
+// What the broker cannot see: frames that Redis lost before any process
+// read them (keep Redis's append-only file, synced always, as redistest
+// does, to lose none). And a listener whose cursor was last set from the
+// history drops the frames that come with seqs it had, taking them for
+// copies of those it read, until a frame comes in turn: a loss in that
+// window shows only once the seq of its cursor is given again.
 //
 // # Timeouts
 //

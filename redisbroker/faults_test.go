@@ -3,10 +3,16 @@ package redisbroker
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/godanet/godanet/redisbroker/redistest"
 	"github.com/godanet/godanet/sse"
@@ -58,8 +64,7 @@ func TestRedisDownAndBack(t *testing.T) {
 	after := appendN(t, b.Broker, topic, 2, 5, keep)
 	on.expect(t, after)
 	// The listener was never ended: the ids go on from before.
-	_, seq, _ := parseID(after[0])
-	if seq != 3 {
+	if at, _ := parseID(after[0]); at.seq != 3 {
 		t.Errorf("after a restart with the data kept, the ids went on from %q, want seq 3", after[0])
 	}
 	on.quiet(t)
@@ -176,5 +181,109 @@ func TestRedisHangs(t *testing.T) {
 	}
 	if elapsed := time.Since(start); elapsed > idleCheck+timeout+grace+2*time.Second {
 		t.Errorf("the listener was ended %v after Redis hung, want within %v", elapsed, idleCheck+timeout+grace)
+	}
+}
+
+// cutOff opens processes A, whose dialler the returned gate can shut, and
+// B, on one Redis.
+func cutOff(t *testing.T) (a process, g *gate, b process) {
+	srv := redistest.Start(t)
+	opts := srv.Options()
+	opts.ClientName = "A"
+	g = &gate{}
+	opts.Dialer = g.dial
+	return openWith(t, opts), g, open(t, srv, "B")
+}
+
+// A topic dropped while a process was cut off, whose drop notice it
+// missed, ends its listener there as the notice would have: with nil.
+func TestDroppedWhileCutOff(t *testing.T) {
+	a, g, b := cutOff(t)
+	const topic = "dropped"
+	on := listen(t, a.Broker, topic)
+	on.expect(t, appendN(t, b.Broker, topic, 0, 2, keep))
+
+	g.shut.Store(true)
+	killPubSub(t, b, "A")
+	if err := b.DropTopic(context.Background(), topic); err != nil {
+		t.Fatal(err)
+	}
+	g.shut.Store(false)
+	if err := on.awaitEnd(t); err != nil {
+		t.Errorf("End(%v), want nil: the topic was dropped", err)
+	}
+}
+
+// A topic that began a new life while a process was cut off (it was
+// dropped, or forgotten when idle, and appended to again) may have had
+// frames that the listener there missed: it is ended with an error
+// wrapping sse.ErrUnavailable, and the Hub's clients replay what is
+// retained. So is one that listened before the topic existed.
+func TestNewLifeWhileCutOff(t *testing.T) {
+	for _, existed := range []bool{true, false} {
+		name := map[bool]string{true: "Existed", false: "DidNotExist"}[existed]
+		t.Run(name, func(t *testing.T) {
+			a, g, b := cutOff(t)
+			const topic = "reborn"
+			on := listen(t, a.Broker, topic)
+			if existed {
+				on.expect(t, appendN(t, b.Broker, topic, 0, 2, keep))
+			}
+			g.shut.Store(true)
+			killPubSub(t, b, "A")
+			if err := b.DropTopic(context.Background(), topic); err != nil {
+				t.Fatal(err)
+			}
+			fresh := appendN(t, b.Broker, topic, 2, 2, keep)
+			g.shut.Store(false)
+			if err := on.awaitEnd(t); !errors.Is(err, sse.ErrUnavailable) {
+				t.Errorf("End(%v), want an error wrapping sse.ErrUnavailable", err)
+			} else {
+				t.Log(err)
+			}
+			if frames, found := read(t, a.Broker, topic, "", 100); found || !slices.Equal(frameIDs(frames), fresh) {
+				t.Errorf("Read = %q, %v; want the new life %q, false", frameIDs(frames), found, fresh)
+			}
+		})
+	}
+}
+
+// replyError is an error reply from Redis.
+type replyError string
+
+func (e replyError) Error() string { return string(e) }
+func (replyError) RedisError()     {}
+
+// unavailable tells the errors of a Redis that cannot be reached or
+// cannot serve for now from the rest, which retrying does not cure.
+func TestUnavailable(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{refused, true},
+		{fmt.Errorf("redis: %w", refused), true},
+		{&net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, true},
+		{context.DeadlineExceeded, true},
+		{io.EOF, true},
+		{io.ErrUnexpectedEOF, true},
+		{redis.ErrClosed, true},
+		{redis.ErrPoolTimeout, true},
+		{redis.ErrPoolExhausted, true},
+		{replyError("LOADING Redis is loading the dataset in memory"), true},
+		{replyError("READONLY You can't write against a read only replica."), true},
+		{replyError("ERR max number of clients reached"), true},
+		{replyError("MISCONF Redis is configured to save RDB snapshots"), true},
+		{replyError("ERR unknown command 'EVALSHA'"), false},
+		{replyError("WRONGTYPE Operation against a key holding the wrong kind of value"), false},
+		{redis.ErrCrossSlot, false},
+		{errors.New("redis: can't parse reply=\"+OK\" reading string"), false},
+		{errors.New("unexpected reply [1 2]"), false},
+		{context.Canceled, false},
+	} {
+		if got := unavailable(tc.err); got != tc.want {
+			t.Errorf("unavailable(%v) = %v, want %v", tc.err, got, tc.want)
+		}
 	}
 }

@@ -62,6 +62,18 @@ func (g *gate) dial(ctx context.Context, network, addr string) (net.Conn, error)
 	return g.d.DialContext(ctx, network, addr)
 }
 
+// otherNonce returns id with another nonce: the id of a frame that took
+// its seq in a Redis that lost it.
+func otherNonce(id string) string {
+	at, _ := parseID(id)
+	if at.nonce == "0" {
+		at.nonce = "1"
+	} else {
+		at.nonce = "0"
+	}
+	return at.String()
+}
+
 func body(i int) []byte { return []byte("data: " + strconv.Itoa(i) + "\n\n") }
 
 // appendN appends n frames numbered from first through b, and returns

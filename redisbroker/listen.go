@@ -15,30 +15,36 @@ type listener struct {
 	topic string
 	names
 	l sse.Listener
-	// ready is closed by the feed goroutine once Redis has confirmed the
-	// subscription and the cursor is set, or that failed (readyErr).
+	// ready is closed by the feed goroutine, once, when Redis has
+	// confirmed the subscription and the cursor is set, or that failed
+	// (readyErr).
 	ready    chan struct{}
 	readyErr error
-	// ended is closed when Frame will be called no more (done is set).
+	// ended is closed once Frame will be called no more and End, if the
+	// broker calls it, has returned.
 	ended chan struct{}
 	// returned is set, under the broker's mu, when Listen returns it.
 	returned bool
 
-	// live is set with ready; stale is when reading the missed frames
-	// first failed, zero when none are missing as far as the broker
-	// knows, and tried is when they were last read. Only the feed
-	// goroutine uses them.
-	live         bool
-	stale, tried time.Time
+	// Only the feed goroutine uses these. queued is set while the
+	// listener waits in Broker.confirmed. readied is set when ready is
+	// closed, and live with it when that succeeded. synced is set when
+	// the listener was last passed a frame as the connection brought it,
+	// unset when from the history: then the connection may yet bring
+	// copies of frames it has, which it drops; once synced, a seq it had
+	// is a seq that Redis gave again. stale is when reading the missed
+	// frames first failed, zero when none are missing as far as the
+	// broker knows, and tried is when they were last read.
+	queued, readied, live, synced bool
+	stale, tried                  time.Time
 
 	// mu is held while Frame is called, so that stop waits for a call in
-	// progress; it guards done and moved, and the writes to the cursor
-	// (epoch, seq), which only the feed goroutine makes. epoch is "" while
+	// progress; it guards done and moved, and the writes to the cursor,
+	// which only the feed goroutine makes. The cursor's epoch is "" while
 	// the topic does not exist.
-	mu    sync.Mutex
-	done  bool
-	epoch string
-	seq   uint64
+	mu     sync.Mutex
+	done   bool
+	cursor frameID
 	// moved, when not nil, is closed when the cursor moves or the
 	// listener is done (see Broker.awaitListener).
 	moved chan struct{}
@@ -154,21 +160,25 @@ func (b *Broker) forget(l *listener) {
 
 // stop is the function Listen returns.
 func (b *Broker) stop(l *listener) {
-	l.finish()
+	if l.finish() {
+		close(l.ended)
+	}
 	b.forget(l)
 }
 
 // end forgets l and calls its End with err, unless it was stopped or
-// ended already.
+// ended already. l.ended is closed once End has returned, so that
+// DropTopic returns after its own listener's End.
 func (b *Broker) end(l *listener, err error) {
 	b.forget(l)
 	if l.finish() {
 		safely(func() { l.l.End(err) })
+		close(l.ended)
 	}
 }
 
 // finish marks l done, once a Frame call in progress has returned; it
-// reports whether it was the one to do so.
+// reports whether it was the one to do so, which then closes l.ended.
 func (l *listener) finish() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -176,7 +186,6 @@ func (l *listener) finish() bool {
 		return false
 	}
 	l.done = true
-	close(l.ended)
 	l.move()
 	return true
 }
@@ -190,11 +199,23 @@ func (l *listener) move() {
 }
 
 // setCursor moves the cursor without passing a frame.
-func (l *listener) setCursor(epoch string, seq uint64) {
+func (l *listener) setCursor(at frameID) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.epoch, l.seq = epoch, seq
+	l.cursor = at
 	l.move()
+}
+
+// setReady closes ready, once: a second confirmation of the subscription
+// (go-redis subscribes again when it retries) finds it closed.
+func (l *listener) setReady(err error) {
+	if l.readied {
+		return
+	}
+	l.readied = true
+	l.readyErr = err
+	l.live = err == nil
+	close(l.ready)
 }
 
 // isReady reports whether Listen has set l up.
@@ -207,17 +228,17 @@ func (l *listener) isReady() bool {
 	}
 }
 
-// deliver passes the frame numbered (epoch, seq) to l and moves its
-// cursor there, unless l is done, and reports whether it did. A listener
-// whose Frame panics is ended.
-func (b *Broker) deliver(l *listener, epoch string, seq uint64, id string, body []byte) bool {
+// deliver passes the frame at to l and moves its cursor there, unless l
+// is done, and reports whether it did. A listener whose Frame panics is
+// ended.
+func (b *Broker) deliver(l *listener, at frameID, body []byte) bool {
 	l.mu.Lock()
 	if l.done {
 		l.mu.Unlock()
 		return false
 	}
-	p := safely(func() { l.l.Frame(sse.Frame{ID: id, Body: body}) })
-	l.epoch, l.seq = epoch, seq
+	p := safely(func() { l.l.Frame(sse.Frame{ID: at.String(), Body: body}) })
+	l.cursor = at
 	l.move()
 	l.mu.Unlock()
 	if p != nil {

@@ -4,9 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/godanet/godanet/redisbroker/redistest"
 	"github.com/godanet/godanet/sse"
@@ -98,16 +104,17 @@ func TestOnePubSubConnection(t *testing.T) {
 		t.Errorf("A has %d connections for %d topics (%v), want at most 2: the Pub/Sub one and one of the pool", len(conns), topics, conns)
 	}
 
-	for _, i := range []int{0, topics / 2, topics - 1} {
+	picked := []int{0, 1, topics / 2, topics - 1}
+	for _, i := range picked {
 		topic := "t" + strconv.Itoa(i)
 		recorders[i].expect(t, appendN(t, b.Broker, topic, i, 1, keep))
 	}
 	// Cut off, the connection is dialled again and subscribed again to
 	// every channel at once; what was appended meanwhile is read back.
 	killPubSub(t, b, "A")
-	for _, i := range []int{1, topics/2 + 1, topics - 2} {
+	for _, i := range picked {
 		topic := "t" + strconv.Itoa(i)
-		recorders[i].expect(t, appendN(t, b.Broker, topic, i, 2, keep))
+		recorders[i].expect(t, appendN(t, b.Broker, topic, i+1, 2, keep))
 	}
 	eventually(t, "A subscribes again to every channel", func() bool {
 		for _, c := range clients(t, b.client) {
@@ -146,8 +153,8 @@ func TestClose(t *testing.T) {
 		}
 	}
 	ctx := context.Background()
-	if err := a.Close(); !errors.Is(err, sse.ErrClosed) {
-		t.Errorf("Close again: %v, want sse.ErrClosed", err)
+	if err := a.Close(); err != nil {
+		t.Errorf("Close again: %v, want nil", err)
 	}
 	if _, err := a.Append(ctx, "close0", body(0), keep); !errors.Is(err, sse.ErrClosed) {
 		t.Errorf("Append after Close: %v, want sse.ErrClosed", err)
@@ -221,4 +228,203 @@ func TestListenerPanics(t *testing.T) {
 		t.Errorf("a panicking listener was ended with %v, want an error saying it panicked", err)
 	}
 	good.expect(t, appendN(t, a.Broker, "good", 0, 1, keep))
+}
+
+// slowEnd is a Listener whose End takes a while.
+type slowEnd struct {
+	*recorder
+	returned atomic.Bool
+}
+
+func (s *slowEnd) End(err error) {
+	time.Sleep(50 * time.Millisecond) // work that End does
+	s.returned.Store(true)
+	s.recorder.End(err)
+}
+
+// DropTopic returns once its own process's listener's End has returned,
+// so that a Hub's DropTopic has ended the topic's streams when it returns.
+func TestDropTopicWaitsForEnd(t *testing.T) {
+	srv := redistest.Start(t)
+	a := open(t, srv, "A")
+	const topic = "slow-end"
+	l := &slowEnd{recorder: newRecorder()}
+	stop, err := a.Listen(context.Background(), topic, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	appendN(t, a.Broker, topic, 0, 1, keep)
+	if err := a.DropTopic(context.Background(), topic); err != nil {
+		t.Fatal(err)
+	}
+	if !l.returned.Load() {
+		t.Error("DropTopic returned before its own process's listener's End returned")
+	}
+}
+
+// A listener whose topic's position cannot be read fails its Listen, and
+// a second confirmation of its subscription (go-redis subscribes again
+// when it retries) does not set it up again: it closed its ready channel
+// twice, and the panic took the process down.
+func TestPositionReadFails(t *testing.T) {
+	srv := redistest.Start(t)
+	a := open(t, srv, "A")
+	ctx := context.Background()
+	good := listen(t, a.Broker, "good")
+	const topic = "wrongtype"
+	n := a.names(topic)
+	if err := a.client.Set(ctx, n.meta, "not a hash", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := a.Listen(ctx, topic, newRecorder())
+	if err == nil || !strings.Contains(err.Error(), "position") || !strings.Contains(err.Error(), "WRONGTYPE") {
+		t.Errorf("Listen to a topic whose position cannot be read: %v, want an error saying why", err)
+	}
+
+	// Listen forgets its listener once it fails; this one stays, as if
+	// the retry came first, and is confirmed twice.
+	const twice = "wrongtype-twice"
+	n = a.names(twice)
+	if err := a.client.Set(ctx, n.meta, "not a hash", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	l := &listener{topic: twice, names: n, l: newRecorder(), ready: make(chan struct{}), ended: make(chan struct{})}
+	a.mu.Lock()
+	a.topics[n.channel] = l
+	a.mu.Unlock()
+	defer a.forget(l)
+	if err := a.subscribe(ctx, n.channel); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-l.ready:
+		if l.readyErr == nil {
+			t.Fatal("the position of a topic whose meta key is a string was read")
+		}
+	case <-time.After(wait):
+		t.Fatal("the subscription was not confirmed")
+	}
+	if err := a.subscribe(ctx, n.channel); err != nil {
+		t.Fatal(err)
+	}
+	// Redis confirms in order: once this Listen returns, the feed has
+	// handled the second confirmation.
+	witness := listen(t, a.Broker, "witness")
+	witness.expect(t, appendN(t, a.Broker, "witness", 0, 1, keep))
+	good.expect(t, appendN(t, a.Broker, "good", 0, 1, keep))
+	good.quiet(t)
+
+	// Once the key is fixed, the topic can be listened to.
+	if err := a.client.Del(ctx, a.names(topic).meta).Err(); err != nil {
+		t.Fatal(err)
+	}
+	on := listen(t, a.Broker, topic)
+	on.expect(t, appendN(t, a.Broker, topic, 0, 1, keep))
+}
+
+// A panic in the feed goroutine (a bug) does not take the process down:
+// its listeners are ended with an error wrapping sse.ErrUnavailable that
+// says what happened, and the broker goes on serving.
+func TestFeedPanics(t *testing.T) {
+	srv := redistest.Start(t)
+	a := open(t, srv, "A")
+	ctx := context.Background()
+	good := listen(t, a.Broker, "good")
+
+	// A listener without its ended channel makes the feed panic when it
+	// ends it: a stand-in for a bug.
+	n := a.names("bad")
+	bad := &listener{topic: "bad", names: n, l: newRecorder(), ready: make(chan struct{})}
+	a.mu.Lock()
+	a.topics[n.channel] = bad
+	a.mu.Unlock()
+	if err := a.subscribe(ctx, n.channel); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-bad.ready:
+	case <-time.After(wait):
+		t.Fatal("the subscription was not confirmed")
+	}
+	if err := a.client.Publish(ctx, n.channel, "d").Err(); err != nil { // a drop notice
+		t.Fatal(err)
+	}
+	err := good.awaitEnd(t)
+	if !errors.Is(err, sse.ErrUnavailable) || !strings.Contains(err.Error(), "panicked") || !strings.Contains(err.Error(), "close of nil channel") {
+		t.Errorf("after the feed panicked, a listener was ended with %v; want an error wrapping sse.ErrUnavailable that says why", err)
+	}
+	again := listen(t, a.Broker, "good")
+	again.expect(t, appendN(t, a.Broker, "good", 0, 1, keep))
+}
+
+// readCounter is a go-redis hook that counts the broker's reads of
+// positions and history, made one by one or in pipelines.
+type readCounter struct {
+	single, pipelines, pipelined atomic.Int64
+}
+
+func isRead(cmd redis.Cmder) bool {
+	args := cmd.Args()
+	switch cmd.Name() {
+	case "hmget":
+		return true
+	case "evalsha":
+		return len(args) > 1 && args[1] == readScript.Hash()
+	}
+	return false
+}
+
+func (*readCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (c *readCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if isRead(cmd) {
+			c.single.Add(1)
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (c *readCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if n := int64(len(slices.DeleteFunc(slices.Clone(cmds), func(c redis.Cmder) bool { return !isRead(c) }))); n > 0 {
+			c.pipelines.Add(1)
+			c.pipelined.Add(n)
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// After a reconnection Redis confirms every subscription at once, and the
+// broker reads what the listeners missed in a round trip or a few, not in
+// one per topic.
+func TestCatchUpPipelined(t *testing.T) {
+	a, g, b := cutOff(t)
+	var reads readCounter
+	a.client.AddHook(&reads)
+	const topics = 300
+	recorders := make([]*recorder, topics)
+	for i := range recorders {
+		recorders[i] = listen(t, a.Broker, "p"+strconv.Itoa(i))
+		recorders[i].expect(t, appendN(t, b.Broker, "p"+strconv.Itoa(i), 0, 1, keep))
+	}
+	g.shut.Store(true)
+	killPubSub(t, b, "A")
+	missed := make([][]string, topics)
+	for i := range missed {
+		missed[i] = appendN(t, b.Broker, "p"+strconv.Itoa(i), 1, 2, keep)
+	}
+	before := reads.pipelines.Load()
+	g.shut.Store(false)
+	for i, r := range recorders {
+		r.expect(t, missed[i])
+	}
+	pipelines := reads.pipelines.Load() - before
+	t.Logf("%d topics caught up with %d pipelines, %d reads one by one", topics, pipelines, reads.single.Load())
+	// A pipeline per settleBatch topics, and one more when Redis has yet
+	// to load the read script.
+	if most := int64(topics/settleBatch + 2); pipelines > most || reads.single.Load() > 0 {
+		t.Errorf("%d topics were caught up with %d pipelines and %d reads one by one, want at most %d pipelines", topics, pipelines, reads.single.Load(), most)
+	}
 }

@@ -36,7 +36,10 @@ func (o option) String() string  { return o.name }
 
 // Prefix sets what every key and channel name of the broker begins with
 // (default "sse:"). Brokers that share a Redis and should share topics
-// use the same prefix; give unrelated applications different ones.
+// use the same prefix; give unrelated applications different ones. A
+// prefix with braces changes the keys' Cluster hash tag: "{app}:" puts
+// every topic in one slot, and one holding "{}" breaks the scripts on a
+// Cluster (CROSSSLOT), so leave braces out unless that is what you want.
 func Prefix(s string) Option {
 	return option{fmt.Sprintf("Prefix(%q)", s), func(c *config) { c.prefix = s }}
 }

@@ -38,8 +38,9 @@
 // A Hub publishes to named topics. It numbers messages per topic, keeps a
 // bounded history (History, default 1000), and Subscribe replays the
 // history newer than the client's Last-Event-ID before live messages, with
-// no gap and no duplicate. The ids, "<epoch>-<seq>" with the in-memory and
-// Redis brokers, name the life of the topic too, so that an id from before
+// no gap and no duplicate. The ids are opaque; the in-memory broker's,
+// "<epoch>-<seq>", and the Redis broker's, "<epoch>-<seq>-<nonce>", name
+// the life of the topic too, so that an id from before
 // a restart is never taken for a new message: it replays the whole history
 // instead. Each subscriber may fall Buffer (default 16) messages behind;
 // one that falls further is closed so that it never slows the publisher or

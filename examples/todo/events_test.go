@@ -182,10 +182,11 @@ func TestEventsStreamEveryChangeAndReplayOnReconnect(t *testing.T) {
 }
 
 // seqOf returns the number of an event in its topic from the id the Hub
-// gave it ("<epoch>-<seq>").
+// gave it ("<epoch>-<seq>", or "<epoch>-<seq>-<nonce>" on Redis).
 func seqOf(t *testing.T, id string) int {
 	t.Helper()
-	_, n, ok := strings.Cut(id, "-")
+	_, rest, ok := strings.Cut(id, "-")
+	n, _, _ := strings.Cut(rest, "-") // the Redis broker's ids end with a nonce
 	seq, err := strconv.Atoi(n)
 	if !ok || err != nil {
 		t.Fatalf("event id %q is not the Hub's <epoch>-<seq>", id)

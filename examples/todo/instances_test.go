@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"testing"
 	"time"
 
@@ -142,9 +141,9 @@ func TestReconnectToTheOtherInstance(t *testing.T) {
 // the streams stay open, since the outage is shorter than the grace period
 // (10s). When Redis comes back with its data, the changes made after reach
 // the streams that stayed open, with no gap. When it comes back with its
-// data lost, the topic begins a new life: the open streams get it from its
-// first event, and a client that reconnects with an id of the lost life
-// gets all the new life holds.
+// data lost, the topic begins a new life: the open streams end (the broker
+// cannot tell what they missed), and a client that reconnects with an id
+// of the lost life gets all the new life holds.
 func TestRedisOutage(t *testing.T) {
 	c := startTwo(t)
 	onA, onB := c.a.stream(t, ""), c.b.stream(t, "")
@@ -214,7 +213,7 @@ func TestRedisOutage(t *testing.T) {
 	c.b.must(t, call{"POST", "/todos", `{"title":"after restart, on B"}`, true}, 201)
 	for n, title := range []string{"after restart, on A", "after restart, on B"} {
 		e := both("after Redis came back")
-		if e.LastEventID != epoch+"-"+strconv.Itoa(n+3) || e.Type != "created" || todoOf(t, e.Data) != (Todo{ID: n + 3, Title: title}) {
+		if epochOf(t, e.LastEventID) != epoch || seqOf(t, e.LastEventID) != n+3 || e.Type != "created" || todoOf(t, e.Data) != (Todo{ID: n + 3, Title: title}) {
 			t.Fatalf("after Redis came back, the streams that stayed open got %q %s %s; want %s-%d, the next after %s, creating todo %d %q",
 				e.LastEventID, e.Type, e.Data, epoch, n+3, last.LastEventID, n+3, title)
 		}
@@ -223,6 +222,18 @@ func TestRedisOutage(t *testing.T) {
 
 	c.redis.Restart(true) // its data is lost
 	c.awaitRedis(t)
+	// The open streams end: the broker cannot tell what they missed.
+	for _, s := range []*eventStream{onA, onB} {
+		select {
+		case e, ok := <-s.events:
+			if ok {
+				t.Fatalf("after Redis lost its data, an open stream got %q", e.LastEventID)
+			}
+		case <-time.After(nextWait):
+			t.Fatal("after Redis lost its data, an open stream did not end")
+		}
+	}
+	onA, onB = c.a.stream(t, last.LastEventID), c.b.stream(t, last.LastEventID)
 	for _, i := range []*instance{c.a, c.b} {
 		mustJSON(t, "GET /todos on "+i.name+" after Redis lost its data", i.must(t, call{"GET", "/todos", "", false}, 200).body, `[]`)
 	}
@@ -296,7 +307,7 @@ func TestStreamsEndPastTheGracePeriod(t *testing.T) {
 	missed := c.a.must(t, call{"POST", "/todos", `{"title":"while the client was away"}`, true}, 201)
 	back := c.b.stream(t, seen.LastEventID)
 	e := back.next()
-	if e.LastEventID != epochOf(t, seen.LastEventID)+"-2" || e.Type != "created" || !sameJSON(t, e.Data, missed.body) {
+	if epochOf(t, e.LastEventID) != epochOf(t, seen.LastEventID) || seqOf(t, e.LastEventID) != 2 || e.Type != "created" || !sameJSON(t, e.Data, missed.body) {
 		t.Fatalf("reconnecting after Redis came back: %q %s %s; want number 2 after %q, creating %s", e.LastEventID, e.Type, e.Data, seen.LastEventID, missed.body)
 	}
 	c.b.must(t, call{"POST", "/todos", `{"title":"live"}`, true}, 201)

@@ -9,6 +9,9 @@
 //		...
 //		srv.Kill()           // Redis is down
 //		srv.Restart(false)   // back, with its data
+//		snap := srv.Snapshot()
+//		...
+//		srv.RestartFrom(snap) // back, without what it acknowledged since
 //	}
 //
 // Start looks for redis-server in PATH and skips the test when it is not
@@ -19,13 +22,17 @@
 // The server writes every change to its append-only file before it
 // answers (appendonly yes, appendfsync always), so a server that is
 // killed and restarted has all it acknowledged; Restart(true) wipes it
-// first, as a Redis that lost its data. It keeps no RDB snapshot.
+// first, as a Redis that lost its data. It keeps no RDB snapshot;
+// Snapshot and RestartFrom play a Redis that comes back from an older copy
+// of its data.
 package redistest
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
@@ -146,12 +153,83 @@ func (s *Server) Restart(wipe bool) {
 	s.t.Helper()
 	s.Kill()
 	if wipe {
-		for _, name := range []string{"appendonlydir", "appendonly.aof", "dump.rdb"} {
-			if err := os.RemoveAll(filepath.Join(s.dir, name)); err != nil {
-				s.t.Fatalf("redistest: wipe: %v", err)
-			}
+		s.wipe()
+	}
+	s.restart()
+}
+
+// dataFiles are the names, in the server's directory, of what holds its
+// data: the append-only file (a directory since Redis 7) and a snapshot.
+var dataFiles = []string{"appendonlydir", "appendonly.aof", "dump.rdb"}
+
+func (s *Server) wipe() {
+	s.t.Helper()
+	for _, name := range dataFiles {
+		if err := os.RemoveAll(filepath.Join(s.dir, name)); err != nil {
+			s.t.Fatalf("redistest: wipe: %v", err)
 		}
 	}
+}
+
+// Snapshot is a copy of a server's data, taken by Server.Snapshot.
+type Snapshot struct {
+	dir string
+}
+
+// Snapshot copies the server's data as it is now, while it runs: take it
+// while nothing writes. Every write acknowledged before is in it (the
+// server writes its append-only file before it answers).
+func (s *Server) Snapshot() Snapshot {
+	s.t.Helper()
+	snap := Snapshot{dir: s.t.TempDir()}
+	if err := copyData(snap.dir, s.dir); err != nil {
+		s.t.Fatalf("redistest: snapshot: %v", err)
+	}
+	return snap
+}
+
+// RestartFrom kills the server and starts it again from snap, so that it
+// comes back without the writes it acknowledged since snap was taken, as
+// a Redis restarted from an older snapshot, or a replica promoted before
+// it had the last writes, does.
+func (s *Server) RestartFrom(snap Snapshot) {
+	s.t.Helper()
+	s.Kill()
+	s.wipe()
+	if err := copyData(s.dir, snap.dir); err != nil {
+		s.t.Fatalf("redistest: restart from a snapshot: %v", err)
+	}
+	s.restart()
+}
+
+// copyData copies the data files of directory from to directory to.
+func copyData(to, from string) error {
+	for _, name := range dataFiles {
+		src, dst := filepath.Join(from, name), filepath.Join(to, name)
+		info, err := os.Stat(src)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case err != nil:
+			return err
+		case info.IsDir():
+			err = os.CopyFS(dst, os.DirFS(src))
+		default:
+			var b []byte
+			if b, err = os.ReadFile(src); err == nil {
+				err = os.WriteFile(dst, b, 0o644)
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// restart starts the server again on its port, once killed.
+func (s *Server) restart() {
+	s.t.Helper()
 	// The port was the server's a moment ago; it is freed as it exits,
 	// but give a slow kernel a few tries.
 	var err error

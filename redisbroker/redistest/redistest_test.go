@@ -39,6 +39,37 @@ func TestKillRestart(t *testing.T) {
 	}
 }
 
+// A server restarted from a snapshot has what it held then, and not what
+// it acknowledged since.
+func TestRestartFrom(t *testing.T) {
+	srv := redistest.Start(t)
+	c := srv.Client(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.Set(ctx, "kept", "1", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	snap := srv.Snapshot()
+	if err := c.Set(ctx, "lost", "2", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	srv.RestartFrom(snap)
+	if v, err := c.Get(ctx, "kept").Result(); err != nil || v != "1" {
+		t.Errorf("after RestartFrom: GET kept = %q, %v; want the value written before the snapshot", v, err)
+	}
+	if _, err := c.Get(ctx, "lost").Result(); !errors.Is(err, redis.Nil) {
+		t.Errorf("after RestartFrom: GET lost: err = %v, want redis.Nil (written after the snapshot)", err)
+	}
+	// The snapshot can be used again.
+	if err := c.Set(ctx, "lost", "3", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	srv.RestartFrom(snap)
+	if _, err := c.Get(ctx, "lost").Result(); !errors.Is(err, redis.Nil) {
+		t.Errorf("after a second RestartFrom: GET lost: err = %v, want redis.Nil", err)
+	}
+}
+
 func TestConfig(t *testing.T) {
 	srv := redistest.Start(t)
 	c := srv.Client(t)
