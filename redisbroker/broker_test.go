@@ -11,6 +11,7 @@ import (
 
 	"github.com/godanet/godanet/redisbroker/redistest"
 	"github.com/godanet/godanet/sse"
+	"github.com/godanet/godanet/sse/ssetest"
 )
 
 // Two processes append to one topic: the ids are distinct and increase,
@@ -20,12 +21,12 @@ func TestIDsAndOrderAcrossProcesses(t *testing.T) {
 	srv := redistest.Start(t)
 	a, b := open(t, srv, "A"), open(t, srv, "B")
 	const topic = "todos"
-	onA, onB := listen(t, a.Broker, topic), listen(t, b.Broker, topic)
+	onA, onB := ssetest.Listen(t, a.Broker, topic), ssetest.Listen(t, b.Broker, topic)
 
 	var ids []string
 	for i := range 20 {
 		p := []process{a, b}[i%2]
-		ids = append(ids, appendN(t, p.Broker, topic, i, 1, keep)...)
+		ids = append(ids, ssetest.AppendN(t, p.Broker, topic, i, 1, keep)...)
 	}
 	var epoch string
 	for i, id := range ids {
@@ -39,17 +40,17 @@ func TestIDsAndOrderAcrossProcesses(t *testing.T) {
 			t.Fatalf("ids %q change epoch within a life of the topic", ids)
 		}
 	}
-	for name, r := range map[string]*recorder{"A": onA, "B": onB} {
-		got := r.take(t, len(ids))
-		if !slices.Equal(frameIDs(got), ids) {
-			t.Errorf("listener on %s got %q, want %q", name, frameIDs(got), ids)
+	for name, r := range map[string]*ssetest.Recorder{"A": onA, "B": onB} {
+		got := r.Take(t, len(ids))
+		if !slices.Equal(ssetest.FrameIDs(got), ids) {
+			t.Errorf("listener on %s got %q, want %q", name, ssetest.FrameIDs(got), ids)
 		}
 		for i, f := range got {
-			if string(f.Body) != string(body(i)) {
-				t.Errorf("listener on %s: frame %d has body %q, want %q", name, i, f.Body, body(i))
+			if string(f.Body) != string(ssetest.Body(i)) {
+				t.Errorf("listener on %s: frame %d has body %q, want %q", name, i, f.Body, ssetest.Body(i))
 			}
 		}
-		r.quiet(t)
+		r.Quiet(t)
 	}
 }
 
@@ -57,7 +58,7 @@ func TestRead(t *testing.T) {
 	srv := redistest.Start(t)
 	a, b := open(t, srv, "A"), open(t, srv, "B")
 	const topic = "read"
-	ids := appendN(t, a.Broker, topic, 0, 10, sse.Retention{Frames: 5})
+	ids := ssetest.AppendN(t, a.Broker, topic, 0, 10, sse.Retention{Frames: 5})
 	retained := ids[5:]
 	at, _ := parseID(ids[6])
 	epoch, n := at.epoch, at.nonce
@@ -65,12 +66,12 @@ func TestRead(t *testing.T) {
 	// Every retained id, and the one just before the history, places
 	// the rest exactly: nothing after it is missing.
 	for i := 4; i < len(ids); i++ {
-		frames, found := read(t, b.Broker, topic, ids[i], 100)
-		if !found || !slices.Equal(frameIDs(frames), ids[i+1:]) {
-			t.Errorf("Read after %q = %q, found %v; want %q, true", ids[i], frameIDs(frames), found, ids[i+1:])
+		frames, found := ssetest.Read(t, b.Broker, topic, ids[i], 100)
+		if !found || !slices.Equal(ssetest.FrameIDs(frames), ids[i+1:]) {
+			t.Errorf("Read after %q = %q, found %v; want %q, true", ids[i], ssetest.FrameIDs(frames), found, ids[i+1:])
 		}
 		for j, f := range frames {
-			if want := body(i + 1 + j); string(f.Body) != string(want) {
+			if want := ssetest.Body(i + 1 + j); string(f.Body) != string(want) {
 				t.Errorf("Read after %q: frame %q has body %q, want %q", ids[i], f.ID, f.Body, want)
 			}
 		}
@@ -83,20 +84,20 @@ func TestRead(t *testing.T) {
 		epoch+"-11-"+n, epoch+"-18446744073709551615-"+n, epoch+"-99999999999999999999-"+n, "zz-7-"+n,
 		strings.ToUpper(ids[6]), ids[6]+"x", "x"+ids[6], ids[6]+"-1", otherNonce(ids[6]), otherNonce(ids[4]), otherNonce(ids[9]))
 	for _, after := range unknown {
-		frames, found := read(t, b.Broker, topic, after, 100)
-		if found || !slices.Equal(frameIDs(frames), retained) {
-			t.Errorf("Read after %q = %q, found %v; want everything retained %q, false", after, frameIDs(frames), found, retained)
+		frames, found := ssetest.Read(t, b.Broker, topic, after, 100)
+		if found || !slices.Equal(ssetest.FrameIDs(frames), retained) {
+			t.Errorf("Read after %q = %q, found %v; want everything retained %q, false", after, ssetest.FrameIDs(frames), found, retained)
 		}
 	}
 	// Pages.
 	var got []string
 	after := ids[4]
 	for range 10 {
-		page, found := read(t, b.Broker, topic, after, 2)
+		page, found := ssetest.Read(t, b.Broker, topic, after, 2)
 		if !found {
 			t.Fatalf("Read after %q, the last of a page: not found", after)
 		}
-		got = append(got, frameIDs(page)...)
+		got = append(got, ssetest.FrameIDs(page)...)
 		if len(page) < 2 {
 			break
 		}
@@ -105,11 +106,11 @@ func TestRead(t *testing.T) {
 	if !slices.Equal(got, retained) {
 		t.Errorf("pages of 2 = %q, want %q", got, retained)
 	}
-	if frames, found := read(t, b.Broker, topic, ids[6], 0); len(frames) != 0 || !found {
-		t.Errorf("Read with limit 0 = %q, found %v; want nothing, true", frameIDs(frames), found)
+	if frames, found := ssetest.Read(t, b.Broker, topic, ids[6], 0); len(frames) != 0 || !found {
+		t.Errorf("Read with limit 0 = %q, found %v; want nothing, true", ssetest.FrameIDs(frames), found)
 	}
-	if frames, found := read(t, b.Broker, "never", ids[6], 10); len(frames) != 0 || found {
-		t.Errorf("Read of a topic never appended to = %q, found %v; want nothing, false", frameIDs(frames), found)
+	if frames, found := ssetest.Read(t, b.Broker, "never", ids[6], 10); len(frames) != 0 || found {
+		t.Errorf("Read of a topic never appended to = %q, found %v; want nothing, false", ssetest.FrameIDs(frames), found)
 	}
 }
 
@@ -117,19 +118,19 @@ func TestNoHistory(t *testing.T) {
 	srv := redistest.Start(t)
 	a := open(t, srv, "A")
 	const topic = "nohistory"
-	on := listen(t, a.Broker, topic)
-	ids := appendN(t, a.Broker, topic, 0, 3, sse.Retention{})
-	on.expect(t, ids)
+	on := ssetest.Listen(t, a.Broker, topic)
+	ids := ssetest.AppendN(t, a.Broker, topic, 0, 3, sse.Retention{})
+	on.Expect(t, ids)
 	n := a.names(topic)
 	if got := a.client.Exists(context.Background(), n.stream).Val(); got != 0 {
 		t.Errorf("Retention{Frames: 0} left a stream")
 	}
-	if frames, found := read(t, a.Broker, topic, ids[2], 10); len(frames) != 0 || !found {
-		t.Errorf("Read after the newest = %q, found %v; want nothing, true", frameIDs(frames), found)
+	if frames, found := ssetest.Read(t, a.Broker, topic, ids[2], 10); len(frames) != 0 || !found {
+		t.Errorf("Read after the newest = %q, found %v; want nothing, true", ssetest.FrameIDs(frames), found)
 	}
 	for _, after := range []string{ids[1], otherNonce(ids[2])} {
-		if frames, found := read(t, a.Broker, topic, after, 10); len(frames) != 0 || found {
-			t.Errorf("Read after %q = %q, found %v; want nothing, false", after, frameIDs(frames), found)
+		if frames, found := ssetest.Read(t, a.Broker, topic, after, 10); len(frames) != 0 || found {
+			t.Errorf("Read after %q = %q, found %v; want nothing, false", after, ssetest.FrameIDs(frames), found)
 		}
 	}
 }
@@ -141,7 +142,7 @@ func TestRetention(t *testing.T) {
 
 	t.Run("Frames", func(t *testing.T) {
 		const topic = "frames"
-		appendN(t, a.Broker, topic, 0, 20, sse.Retention{Frames: 5})
+		ssetest.AppendN(t, a.Broker, topic, 0, 20, sse.Retention{Frames: 5})
 		n := a.names(topic)
 		if got := a.client.XLen(ctx, n.stream).Val(); got != 5 {
 			t.Errorf("XLEN = %d after 20 appends keeping 5", got)
@@ -154,7 +155,7 @@ func TestRetention(t *testing.T) {
 
 	t.Run("Idle", func(t *testing.T) {
 		const topic, idle = "idle", 300 * time.Millisecond
-		appendN(t, a.Broker, topic, 0, 2, sse.Retention{Frames: 5, Idle: idle})
+		ssetest.AppendN(t, a.Broker, topic, 0, 2, sse.Retention{Frames: 5, Idle: idle})
 		n := a.names(topic)
 		for _, key := range []string{n.meta, n.stream} {
 			if ttl := a.client.PTTL(ctx, key).Val(); ttl <= 0 || ttl > idle {
@@ -168,8 +169,8 @@ func TestRetention(t *testing.T) {
 
 	t.Run("KeepForGood", func(t *testing.T) {
 		const topic = "persist"
-		appendN(t, a.Broker, topic, 0, 1, sse.Retention{Frames: 5, Idle: time.Hour})
-		appendN(t, a.Broker, topic, 1, 1, sse.Retention{Frames: 5})
+		ssetest.AppendN(t, a.Broker, topic, 0, 1, sse.Retention{Frames: 5, Idle: time.Hour})
+		ssetest.AppendN(t, a.Broker, topic, 1, 1, sse.Retention{Frames: 5})
 		n := a.names(topic)
 		for _, key := range []string{n.meta, n.stream} {
 			if ttl := a.client.PTTL(ctx, key).Val(); ttl != -1 {
@@ -189,35 +190,35 @@ func TestEpochAfterDataLoss(t *testing.T) {
 	srv := redistest.Start(t)
 	a, b := open(t, srv, "A"), open(t, srv, "B")
 	const topic = "epoch"
-	on := listen(t, b.Broker, topic)
-	old := appendN(t, a.Broker, topic, 0, 3, keep)
-	on.expect(t, old)
+	on := ssetest.Listen(t, b.Broker, topic)
+	old := ssetest.AppendN(t, a.Broker, topic, 0, 3, keep)
+	on.Expect(t, old)
 
 	srv.Restart(true)
-	if err := on.awaitEnd(t); err != nil {
+	if err := on.AwaitEnd(t); err != nil {
 		t.Errorf("the listener found the topic gone after the loss, and was ended with %v, want nil", err)
 	}
-	fresh := appendN(t, a.Broker, topic, 3, 2, keep)
+	fresh := ssetest.AppendN(t, a.Broker, topic, 3, 2, keep)
 	for _, id := range fresh {
 		if slices.Contains(old, id) {
 			t.Fatalf("the new life reused id %q", id)
 		}
 	}
-	if frames, found := read(t, a.Broker, topic, old[2], 100); found || !slices.Equal(frameIDs(frames), fresh) {
-		t.Errorf("Read after %q from before the loss = %q, found %v; want %q, false", old[2], frameIDs(frames), found, fresh)
+	if frames, found := ssetest.Read(t, a.Broker, topic, old[2], 100); found || !slices.Equal(ssetest.FrameIDs(frames), fresh) {
+		t.Errorf("Read after %q from before the loss = %q, found %v; want %q, false", old[2], ssetest.FrameIDs(frames), found, fresh)
 	}
 
 	// FLUSHALL is the same loss without a restart.
-	again := listen(t, b.Broker, topic)
+	again := ssetest.Listen(t, b.Broker, topic)
 	if err := a.client.FlushAll(context.Background()).Err(); err != nil {
 		t.Fatal(err)
 	}
-	after := appendN(t, a.Broker, topic, 5, 1, keep)
-	if frames, found := read(t, a.Broker, topic, fresh[1], 100); found || !slices.Equal(frameIDs(frames), after) {
-		t.Errorf("Read after %q from before FLUSHALL = %q, found %v; want %q, false", fresh[1], frameIDs(frames), found, after)
+	after := ssetest.AppendN(t, a.Broker, topic, 5, 1, keep)
+	if frames, found := ssetest.Read(t, a.Broker, topic, fresh[1], 100); found || !slices.Equal(ssetest.FrameIDs(frames), after) {
+		t.Errorf("Read after %q from before FLUSHALL = %q, found %v; want %q, false", fresh[1], ssetest.FrameIDs(frames), found, after)
 	}
-	again.expect(t, after)
-	again.quiet(t)
+	again.Expect(t, after)
+	again.Quiet(t)
 }
 
 func TestOptionsPrint(t *testing.T) {
@@ -236,7 +237,7 @@ func TestOptionsPrint(t *testing.T) {
 // the broker's feed goroutine, which calls it, stalls meanwhile, as a
 // live feed that lags its store.
 type blocker struct {
-	*recorder
+	*ssetest.Recorder
 	entered, release chan struct{}
 }
 
@@ -255,10 +256,10 @@ func TestReadAwaitsListener(t *testing.T) {
 	a, b := open(t, srv, "A"), open(t, srv, "B")
 	ctx := context.Background()
 	const topic = "await"
-	on := listen(t, b.Broker, topic)
-	ids := appendN(t, a.Broker, topic, 0, 1, keep)
-	on.expect(t, ids)
-	stall := &blocker{recorder: newRecorder(), entered: make(chan struct{}), release: make(chan struct{})}
+	on := ssetest.Listen(t, b.Broker, topic)
+	ids := ssetest.AppendN(t, a.Broker, topic, 0, 1, keep)
+	on.Expect(t, ids)
+	stall := &blocker{Recorder: ssetest.NewRecorder(), entered: make(chan struct{}), release: make(chan struct{})}
 	stop, err := b.Listen(ctx, "stall", stall)
 	if err != nil {
 		t.Fatal(err)
@@ -275,13 +276,13 @@ func TestReadAwaitsListener(t *testing.T) {
 		{"FramesAfter", func(string) string { return ids[len(ids)-1] }, func(x string) []string { return []string{x} }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			appendN(t, a.Broker, "stall", i, 1, keep)
+			ssetest.AppendN(t, a.Broker, "stall", i, 1, keep)
 			select {
 			case <-stall.entered: // b's feed is stuck
 			case <-time.After(wait):
 				t.Fatal("the stalling listener was not called")
 			}
-			x := appendN(t, a.Broker, topic, len(ids), 1, keep)[0]
+			x := ssetest.AppendN(t, a.Broker, topic, len(ids), 1, keep)[0]
 			after := tc.after(x)
 			ids = append(ids, x)
 			type result struct {
@@ -293,7 +294,7 @@ func TestReadAwaitsListener(t *testing.T) {
 			done := make(chan result, 1)
 			go func() {
 				frames, found, err := b.Read(ctx, topic, after, 10)
-				done <- result{frames, found, err, len(on.frames)}
+				done <- result{frames, found, err, len(on.Frames())}
 			}()
 			// Let the feed go on once Read waits for it (or returned).
 			eventually(t, "Read waits for the listener", func() bool {
@@ -306,13 +307,13 @@ func TestReadAwaitsListener(t *testing.T) {
 			if r.err != nil {
 				t.Fatal(r.err)
 			}
-			if !r.found || !slices.Equal(frameIDs(r.frames), tc.want(x)) {
-				t.Errorf("Read after %q = %q, found %v; want %q, true", after, frameIDs(r.frames), r.found, tc.want(x))
+			if !r.found || !slices.Equal(ssetest.FrameIDs(r.frames), tc.want(x)) {
+				t.Errorf("Read after %q = %q, found %v; want %q, true", after, ssetest.FrameIDs(r.frames), r.found, tc.want(x))
 			}
 			if r.listening == 0 {
 				t.Errorf("Read after %q returned before this process's listener was passed %q", after, x)
 			}
-			on.expect(t, []string{x})
+			on.Expect(t, []string{x})
 		})
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/godanet/godanet/redisbroker/redistest"
 	"github.com/godanet/godanet/sse"
+	"github.com/godanet/godanet/sse/ssetest"
 )
 
 // While Redis is down every call fails fast, saying what failed on which
@@ -27,16 +28,16 @@ func TestRedisDownAndBack(t *testing.T) {
 	const timeout = 500 * time.Millisecond
 	a, b := open(t, srv, "A", Timeout(timeout)), open(t, srv, "B")
 	const topic = "todos"
-	on := listen(t, a.Broker, topic)
-	before := appendN(t, b.Broker, topic, 0, 2, keep)
-	on.expect(t, before)
+	on := ssetest.Listen(t, a.Broker, topic)
+	before := ssetest.AppendN(t, b.Broker, topic, 0, 2, keep)
+	on.Expect(t, before)
 
 	srv.Kill()
 	ctx := context.Background()
 	calls := map[string]func() error{
-		"append to": func() error { _, err := a.Append(ctx, topic, body(9), keep); return err },
+		"append to": func() error { _, err := a.Append(ctx, topic, ssetest.Body(9), keep); return err },
 		"read":      func() error { _, _, err := a.Read(ctx, topic, before[0], 10); return err },
-		"listen to": func() error { _, err := a.Listen(ctx, "other", newRecorder()); return err },
+		"listen to": func() error { _, err := a.Listen(ctx, "other", ssetest.NewRecorder()); return err },
 		"drop":      func() error { return a.DropTopic(ctx, "other") },
 	}
 	for op, call := range calls {
@@ -61,13 +62,13 @@ func TestRedisDownAndBack(t *testing.T) {
 	}
 
 	srv.Restart(false)
-	after := appendN(t, b.Broker, topic, 2, 5, keep)
-	on.expect(t, after)
+	after := ssetest.AppendN(t, b.Broker, topic, 2, 5, keep)
+	on.Expect(t, after)
 	// The listener was never ended: the ids go on from before.
 	if at, _ := parseID(after[0]); at.seq != 3 {
 		t.Errorf("after a restart with the data kept, the ids went on from %q, want seq 3", after[0])
 	}
-	on.quiet(t)
+	on.Quiet(t)
 }
 
 // The frames another process appends while this one's Pub/Sub connection
@@ -80,17 +81,17 @@ func TestGapFill(t *testing.T) {
 	opts.Dialer = g.dial
 	a, b := openWith(t, opts), open(t, srv, "B")
 	const topic = "gap"
-	on := listen(t, a.Broker, topic)
-	on.expect(t, appendN(t, b.Broker, topic, 0, 1, keep))
+	on := ssetest.Listen(t, a.Broker, topic)
+	on.Expect(t, ssetest.AppendN(t, b.Broker, topic, 0, 1, keep))
 
 	g.shut.Store(true)
 	killPubSub(t, b, "A")
-	missed := appendN(t, b.Broker, topic, 1, 5, keep)
+	missed := ssetest.AppendN(t, b.Broker, topic, 1, 5, keep)
 	g.shut.Store(false)
-	on.expect(t, missed)
-	live := appendN(t, b.Broker, topic, 6, 2, keep)
-	on.expect(t, live)
-	on.quiet(t)
+	on.Expect(t, missed)
+	live := ssetest.AppendN(t, b.Broker, topic, 6, 2, keep)
+	on.Expect(t, live)
+	on.Quiet(t)
 }
 
 // When the history no longer holds what a listener missed, it is ended
@@ -104,17 +105,17 @@ func TestGapTooLong(t *testing.T) {
 	a, b := openWith(t, opts), open(t, srv, "B")
 	const topic = "trimmed"
 	short := sse.Retention{Frames: 3}
-	on := listen(t, a.Broker, topic)
-	on.expect(t, appendN(t, b.Broker, topic, 0, 1, short))
+	on := ssetest.Listen(t, a.Broker, topic)
+	on.Expect(t, ssetest.AppendN(t, b.Broker, topic, 0, 1, short))
 
 	g.shut.Store(true)
 	killPubSub(t, b, "A")
-	appendN(t, b.Broker, topic, 1, 10, short)
+	ssetest.AppendN(t, b.Broker, topic, 1, 10, short)
 	g.shut.Store(false)
 	select {
-	case f := <-on.frames:
+	case f := <-on.Frames():
 		t.Fatalf("got frame %q, want the listener ended", f.ID)
-	case err := <-on.ended:
+	case err := <-on.Ended():
 		if !errors.Is(err, sse.ErrUnavailable) {
 			t.Fatalf("End(%v), want an error wrapping sse.ErrUnavailable", err)
 		}
@@ -145,10 +146,10 @@ func TestGracePeriod(t *testing.T) {
 	srv := redistest.Start(t)
 	const grace = 300 * time.Millisecond
 	a := open(t, srv, "A", GracePeriod(grace))
-	on := listen(t, a.Broker, "grace")
+	on := ssetest.Listen(t, a.Broker, "grace")
 	start := time.Now()
 	srv.Kill()
-	err := on.awaitEnd(t)
+	err := on.AwaitEnd(t)
 	elapsed := time.Since(start)
 	if !errors.Is(err, sse.ErrUnavailable) {
 		t.Errorf("End(%v), want an error wrapping sse.ErrUnavailable", err)
@@ -166,17 +167,17 @@ func TestRedisHangs(t *testing.T) {
 	srv := redistest.Start(t)
 	const grace, timeout = 300 * time.Millisecond, 300 * time.Millisecond
 	a := open(t, srv, "A", GracePeriod(grace), Timeout(timeout))
-	on := listen(t, a.Broker, "hang")
+	on := ssetest.Listen(t, a.Broker, "hang")
 	srv.Freeze()
 	defer srv.Thaw()
 	start := time.Now()
-	if _, err := a.Append(context.Background(), "hang", body(0), keep); !errors.Is(err, sse.ErrUnavailable) {
+	if _, err := a.Append(context.Background(), "hang", ssetest.Body(0), keep); !errors.Is(err, sse.ErrUnavailable) {
 		t.Errorf("Append to a hung Redis: %v, want an error wrapping sse.ErrUnavailable", err)
 	}
 	if elapsed := time.Since(start); elapsed > timeout+500*time.Millisecond {
 		t.Errorf("Append to a hung Redis took %v, want about Timeout (%v)", elapsed, timeout)
 	}
-	if err := on.awaitEnd(t); !errors.Is(err, sse.ErrUnavailable) {
+	if err := on.AwaitEnd(t); !errors.Is(err, sse.ErrUnavailable) {
 		t.Errorf("End(%v), want an error wrapping sse.ErrUnavailable", err)
 	}
 	if elapsed := time.Since(start); elapsed > idleCheck+timeout+grace+2*time.Second {
@@ -200,8 +201,8 @@ func cutOff(t *testing.T) (a process, g *gate, b process) {
 func TestDroppedWhileCutOff(t *testing.T) {
 	a, g, b := cutOff(t)
 	const topic = "dropped"
-	on := listen(t, a.Broker, topic)
-	on.expect(t, appendN(t, b.Broker, topic, 0, 2, keep))
+	on := ssetest.Listen(t, a.Broker, topic)
+	on.Expect(t, ssetest.AppendN(t, b.Broker, topic, 0, 2, keep))
 
 	g.shut.Store(true)
 	killPubSub(t, b, "A")
@@ -209,7 +210,7 @@ func TestDroppedWhileCutOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	g.shut.Store(false)
-	if err := on.awaitEnd(t); err != nil {
+	if err := on.AwaitEnd(t); err != nil {
 		t.Errorf("End(%v), want nil: the topic was dropped", err)
 	}
 }
@@ -225,24 +226,24 @@ func TestNewLifeWhileCutOff(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			a, g, b := cutOff(t)
 			const topic = "reborn"
-			on := listen(t, a.Broker, topic)
+			on := ssetest.Listen(t, a.Broker, topic)
 			if existed {
-				on.expect(t, appendN(t, b.Broker, topic, 0, 2, keep))
+				on.Expect(t, ssetest.AppendN(t, b.Broker, topic, 0, 2, keep))
 			}
 			g.shut.Store(true)
 			killPubSub(t, b, "A")
 			if err := b.DropTopic(context.Background(), topic); err != nil {
 				t.Fatal(err)
 			}
-			fresh := appendN(t, b.Broker, topic, 2, 2, keep)
+			fresh := ssetest.AppendN(t, b.Broker, topic, 2, 2, keep)
 			g.shut.Store(false)
-			if err := on.awaitEnd(t); !errors.Is(err, sse.ErrUnavailable) {
+			if err := on.AwaitEnd(t); !errors.Is(err, sse.ErrUnavailable) {
 				t.Errorf("End(%v), want an error wrapping sse.ErrUnavailable", err)
 			} else {
 				t.Log(err)
 			}
-			if frames, found := read(t, a.Broker, topic, "", 100); found || !slices.Equal(frameIDs(frames), fresh) {
-				t.Errorf("Read = %q, %v; want the new life %q, false", frameIDs(frames), found, fresh)
+			if frames, found := ssetest.Read(t, a.Broker, topic, "", 100); found || !slices.Equal(ssetest.FrameIDs(frames), fresh) {
+				t.Errorf("Read = %q, %v; want the new life %q, false", ssetest.FrameIDs(frames), found, fresh)
 			}
 		})
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/godanet/godanet/redisbroker/redistest"
 	"github.com/godanet/godanet/sse"
+	"github.com/godanet/godanet/sse/ssetest"
 )
 
 // DropTopic in one process ends the topic's listeners in all, after the
@@ -24,24 +25,24 @@ func TestDropTopic(t *testing.T) {
 	srv := redistest.Start(t)
 	a, b := open(t, srv, "A"), open(t, srv, "B")
 	const topic = "todo/42"
-	onA, onB := listen(t, a.Broker, topic), listen(t, b.Broker, topic)
-	ids := appendN(t, a.Broker, topic, 0, 2, keep)
+	onA, onB := ssetest.Listen(t, a.Broker, topic), ssetest.Listen(t, b.Broker, topic)
+	ids := ssetest.AppendN(t, a.Broker, topic, 0, 2, keep)
 
 	if err := a.DropTopic(context.Background(), topic); err != nil {
 		t.Fatalf("DropTopic: %v", err)
 	}
 	// DropTopic returns once this process's own listener has ended.
 	select {
-	case err := <-onA.ended:
+	case err := <-onA.Ended():
 		if err != nil {
 			t.Errorf("DropTopic ended the listener in its own process with %v, want nil", err)
 		}
 	default:
 		t.Error("DropTopic returned before its own process's listener ended")
 	}
-	onA.expect(t, ids)
-	onB.expect(t, ids)
-	if err := onB.awaitEnd(t); err != nil {
+	onA.Expect(t, ids)
+	onB.Expect(t, ids)
+	if err := onB.AwaitEnd(t); err != nil {
 		t.Errorf("DropTopic ended the listener in another process with %v, want nil", err)
 	}
 	n := a.names(topic)
@@ -49,9 +50,9 @@ func TestDropTopic(t *testing.T) {
 		t.Errorf("%d of the topic's keys are left after DropTopic", got)
 	}
 	// The topic may be listened to again, and starts a new life.
-	again := listen(t, b.Broker, topic)
-	fresh := appendN(t, a.Broker, topic, 2, 1, keep)
-	again.expect(t, fresh)
+	again := ssetest.Listen(t, b.Broker, topic)
+	fresh := ssetest.AppendN(t, a.Broker, topic, 2, 1, keep)
+	again.Expect(t, fresh)
 	if fresh[0] == ids[0] {
 		t.Errorf("the new life reused id %q", fresh[0])
 	}
@@ -63,14 +64,14 @@ func TestOnePubSubConnection(t *testing.T) {
 	srv := redistest.Start(t)
 	a, b := open(t, srv, "A"), open(t, srv, "B")
 	const topics, workers = 1000, 8
-	recorders := make([]*recorder, topics)
+	recorders := make([]*ssetest.Recorder, topics)
 	stops := make([]func(), topics)
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < topics; i += workers {
-				recorders[i] = newRecorder()
+				recorders[i] = ssetest.NewRecorder()
 				stop, err := a.Listen(context.Background(), "t"+strconv.Itoa(i), recorders[i])
 				if err != nil {
 					errs <- err
@@ -107,14 +108,14 @@ func TestOnePubSubConnection(t *testing.T) {
 	picked := []int{0, 1, topics / 2, topics - 1}
 	for _, i := range picked {
 		topic := "t" + strconv.Itoa(i)
-		recorders[i].expect(t, appendN(t, b.Broker, topic, i, 1, keep))
+		recorders[i].Expect(t, ssetest.AppendN(t, b.Broker, topic, i, 1, keep))
 	}
 	// Cut off, the connection is dialled again and subscribed again to
 	// every channel at once; what was appended meanwhile is read back.
 	killPubSub(t, b, "A")
 	for _, i := range picked {
 		topic := "t" + strconv.Itoa(i)
-		recorders[i].expect(t, appendN(t, b.Broker, topic, i+1, 2, keep))
+		recorders[i].Expect(t, ssetest.AppendN(t, b.Broker, topic, i+1, 2, keep))
 	}
 	eventually(t, "A subscribes again to every channel", func() bool {
 		for _, c := range clients(t, b.client) {
@@ -140,15 +141,15 @@ func TestOnePubSubConnection(t *testing.T) {
 func TestClose(t *testing.T) {
 	srv := redistest.Start(t)
 	a := open(t, srv, "A")
-	var recorders []*recorder
+	var recorders []*ssetest.Recorder
 	for i := range 3 {
-		recorders = append(recorders, listen(t, a.Broker, fmt.Sprint("close", i)))
+		recorders = append(recorders, ssetest.Listen(t, a.Broker, fmt.Sprint("close", i)))
 	}
 	if err := a.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
 	for _, r := range recorders {
-		if err := r.awaitEnd(t); !errors.Is(err, sse.ErrClosed) {
+		if err := r.AwaitEnd(t); !errors.Is(err, sse.ErrClosed) {
 			t.Errorf("Close ended a listener with %v, want sse.ErrClosed", err)
 		}
 	}
@@ -156,13 +157,13 @@ func TestClose(t *testing.T) {
 	if err := a.Close(); err != nil {
 		t.Errorf("Close again: %v, want nil", err)
 	}
-	if _, err := a.Append(ctx, "close0", body(0), keep); !errors.Is(err, sse.ErrClosed) {
+	if _, err := a.Append(ctx, "close0", ssetest.Body(0), keep); !errors.Is(err, sse.ErrClosed) {
 		t.Errorf("Append after Close: %v, want sse.ErrClosed", err)
 	}
 	if _, _, err := a.Read(ctx, "close0", "", 10); !errors.Is(err, sse.ErrClosed) {
 		t.Errorf("Read after Close: %v, want sse.ErrClosed", err)
 	}
-	if _, err := a.Listen(ctx, "close0", newRecorder()); !errors.Is(err, sse.ErrClosed) {
+	if _, err := a.Listen(ctx, "close0", ssetest.NewRecorder()); !errors.Is(err, sse.ErrClosed) {
 		t.Errorf("Listen after Close: %v, want sse.ErrClosed", err)
 	}
 	if err := a.DropTopic(ctx, "close0"); !errors.Is(err, sse.ErrClosed) {
@@ -177,8 +178,8 @@ func TestClose(t *testing.T) {
 func TestListenTwice(t *testing.T) {
 	srv := redistest.Start(t)
 	a := open(t, srv, "A")
-	listen(t, a.Broker, "twice")
-	stop, err := a.Listen(context.Background(), "twice", newRecorder())
+	ssetest.Listen(t, a.Broker, "twice")
+	stop, err := a.Listen(context.Background(), "twice", ssetest.NewRecorder())
 	if err == nil {
 		stop()
 		t.Fatal("a second Listen to one topic succeeded")
@@ -191,24 +192,24 @@ func TestStop(t *testing.T) {
 	srv := redistest.Start(t)
 	a, b := open(t, srv, "A"), open(t, srv, "B")
 	const topic = "stop"
-	r := newRecorder()
+	r := ssetest.NewRecorder()
 	stop, err := a.Listen(context.Background(), topic, r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.expect(t, appendN(t, b.Broker, topic, 0, 1, keep))
+	r.Expect(t, ssetest.AppendN(t, b.Broker, topic, 0, 1, keep))
 	stop()
 	stop() // twice does nothing
-	appendN(t, b.Broker, topic, 1, 3, keep)
+	ssetest.AppendN(t, b.Broker, topic, 1, 3, keep)
 	// A new listener in the same process, made after those appends, gets
 	// the next frame: the old one would have had them by then.
-	witness := listen(t, a.Broker, topic)
-	witness.expect(t, appendN(t, b.Broker, topic, 4, 1, keep))
-	r.quiet(t)
+	witness := ssetest.Listen(t, a.Broker, topic)
+	witness.Expect(t, ssetest.AppendN(t, b.Broker, topic, 4, 1, keep))
+	r.Quiet(t)
 }
 
 // panicky is a Listener whose Frame panics.
-type panicky struct{ *recorder }
+type panicky struct{ *ssetest.Recorder }
 
 func (panicky) Frame(sse.Frame) { panic("boom") }
 
@@ -216,30 +217,30 @@ func (panicky) Frame(sse.Frame) { panic("boom") }
 func TestListenerPanics(t *testing.T) {
 	srv := redistest.Start(t)
 	a := open(t, srv, "A")
-	bad := panicky{newRecorder()}
+	bad := panicky{ssetest.NewRecorder()}
 	stop, err := a.Listen(context.Background(), "bad", bad)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer stop()
-	good := listen(t, a.Broker, "good")
-	appendN(t, a.Broker, "bad", 0, 1, keep)
-	if err := bad.awaitEnd(t); err == nil || errors.Is(err, sse.ErrUnavailable) {
+	good := ssetest.Listen(t, a.Broker, "good")
+	ssetest.AppendN(t, a.Broker, "bad", 0, 1, keep)
+	if err := bad.AwaitEnd(t); err == nil || errors.Is(err, sse.ErrUnavailable) {
 		t.Errorf("a panicking listener was ended with %v, want an error saying it panicked", err)
 	}
-	good.expect(t, appendN(t, a.Broker, "good", 0, 1, keep))
+	good.Expect(t, ssetest.AppendN(t, a.Broker, "good", 0, 1, keep))
 }
 
 // slowEnd is a Listener whose End takes a while.
 type slowEnd struct {
-	*recorder
+	*ssetest.Recorder
 	returned atomic.Bool
 }
 
 func (s *slowEnd) End(err error) {
 	time.Sleep(50 * time.Millisecond) // work that End does
 	s.returned.Store(true)
-	s.recorder.End(err)
+	s.Recorder.End(err)
 }
 
 // DropTopic returns once its own process's listener's End has returned,
@@ -248,13 +249,13 @@ func TestDropTopicWaitsForEnd(t *testing.T) {
 	srv := redistest.Start(t)
 	a := open(t, srv, "A")
 	const topic = "slow-end"
-	l := &slowEnd{recorder: newRecorder()}
+	l := &slowEnd{Recorder: ssetest.NewRecorder()}
 	stop, err := a.Listen(context.Background(), topic, l)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer stop()
-	appendN(t, a.Broker, topic, 0, 1, keep)
+	ssetest.AppendN(t, a.Broker, topic, 0, 1, keep)
 	if err := a.DropTopic(context.Background(), topic); err != nil {
 		t.Fatal(err)
 	}
@@ -271,13 +272,13 @@ func TestPositionReadFails(t *testing.T) {
 	srv := redistest.Start(t)
 	a := open(t, srv, "A")
 	ctx := context.Background()
-	good := listen(t, a.Broker, "good")
+	good := ssetest.Listen(t, a.Broker, "good")
 	const topic = "wrongtype"
 	n := a.names(topic)
 	if err := a.client.Set(ctx, n.meta, "not a hash", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
-	_, err := a.Listen(ctx, topic, newRecorder())
+	_, err := a.Listen(ctx, topic, ssetest.NewRecorder())
 	if err == nil || !strings.Contains(err.Error(), "position") || !strings.Contains(err.Error(), "WRONGTYPE") {
 		t.Errorf("Listen to a topic whose position cannot be read: %v, want an error saying why", err)
 	}
@@ -289,7 +290,7 @@ func TestPositionReadFails(t *testing.T) {
 	if err := a.client.Set(ctx, n.meta, "not a hash", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
-	l := &listener{topic: twice, names: n, l: newRecorder(), ready: make(chan struct{}), ended: make(chan struct{})}
+	l := &listener{topic: twice, names: n, l: ssetest.NewRecorder(), ready: make(chan struct{}), ended: make(chan struct{})}
 	a.mu.Lock()
 	a.topics[n.channel] = l
 	a.mu.Unlock()
@@ -310,17 +311,17 @@ func TestPositionReadFails(t *testing.T) {
 	}
 	// Redis confirms in order: once this Listen returns, the feed has
 	// handled the second confirmation.
-	witness := listen(t, a.Broker, "witness")
-	witness.expect(t, appendN(t, a.Broker, "witness", 0, 1, keep))
-	good.expect(t, appendN(t, a.Broker, "good", 0, 1, keep))
-	good.quiet(t)
+	witness := ssetest.Listen(t, a.Broker, "witness")
+	witness.Expect(t, ssetest.AppendN(t, a.Broker, "witness", 0, 1, keep))
+	good.Expect(t, ssetest.AppendN(t, a.Broker, "good", 0, 1, keep))
+	good.Quiet(t)
 
 	// Once the key is fixed, the topic can be listened to.
 	if err := a.client.Del(ctx, a.names(topic).meta).Err(); err != nil {
 		t.Fatal(err)
 	}
-	on := listen(t, a.Broker, topic)
-	on.expect(t, appendN(t, a.Broker, topic, 0, 1, keep))
+	on := ssetest.Listen(t, a.Broker, topic)
+	on.Expect(t, ssetest.AppendN(t, a.Broker, topic, 0, 1, keep))
 }
 
 // A panic in the feed goroutine (a bug) does not take the process down:
@@ -330,12 +331,12 @@ func TestFeedPanics(t *testing.T) {
 	srv := redistest.Start(t)
 	a := open(t, srv, "A")
 	ctx := context.Background()
-	good := listen(t, a.Broker, "good")
+	good := ssetest.Listen(t, a.Broker, "good")
 
 	// A listener without its ended channel makes the feed panic when it
 	// ends it: a stand-in for a bug.
 	n := a.names("bad")
-	bad := &listener{topic: "bad", names: n, l: newRecorder(), ready: make(chan struct{})}
+	bad := &listener{topic: "bad", names: n, l: ssetest.NewRecorder(), ready: make(chan struct{})}
 	a.mu.Lock()
 	a.topics[n.channel] = bad
 	a.mu.Unlock()
@@ -350,12 +351,12 @@ func TestFeedPanics(t *testing.T) {
 	if err := a.client.Publish(ctx, n.channel, "d").Err(); err != nil { // a drop notice
 		t.Fatal(err)
 	}
-	err := good.awaitEnd(t)
+	err := good.AwaitEnd(t)
 	if !errors.Is(err, sse.ErrUnavailable) || !strings.Contains(err.Error(), "panicked") || !strings.Contains(err.Error(), "close of nil channel") {
 		t.Errorf("after the feed panicked, a listener was ended with %v; want an error wrapping sse.ErrUnavailable that says why", err)
 	}
-	again := listen(t, a.Broker, "good")
-	again.expect(t, appendN(t, a.Broker, "good", 0, 1, keep))
+	again := ssetest.Listen(t, a.Broker, "good")
+	again.Expect(t, ssetest.AppendN(t, a.Broker, "good", 0, 1, keep))
 }
 
 // readCounter is a go-redis hook that counts the broker's reads of
@@ -404,21 +405,21 @@ func TestCatchUpPipelined(t *testing.T) {
 	var reads readCounter
 	a.client.AddHook(&reads)
 	const topics = 300
-	recorders := make([]*recorder, topics)
+	recorders := make([]*ssetest.Recorder, topics)
 	for i := range recorders {
-		recorders[i] = listen(t, a.Broker, "p"+strconv.Itoa(i))
-		recorders[i].expect(t, appendN(t, b.Broker, "p"+strconv.Itoa(i), 0, 1, keep))
+		recorders[i] = ssetest.Listen(t, a.Broker, "p"+strconv.Itoa(i))
+		recorders[i].Expect(t, ssetest.AppendN(t, b.Broker, "p"+strconv.Itoa(i), 0, 1, keep))
 	}
 	g.shut.Store(true)
 	killPubSub(t, b, "A")
 	missed := make([][]string, topics)
 	for i := range missed {
-		missed[i] = appendN(t, b.Broker, "p"+strconv.Itoa(i), 1, 2, keep)
+		missed[i] = ssetest.AppendN(t, b.Broker, "p"+strconv.Itoa(i), 1, 2, keep)
 	}
 	before := reads.pipelines.Load()
 	g.shut.Store(false)
 	for i, r := range recorders {
-		r.expect(t, missed[i])
+		r.Expect(t, missed[i])
 	}
 	pipelines := reads.pipelines.Load() - before
 	t.Logf("%d topics caught up with %d pipelines, %d reads one by one", topics, pipelines, reads.single.Load())

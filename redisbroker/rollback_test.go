@@ -10,6 +10,7 @@ import (
 
 	"github.com/godanet/godanet/redisbroker/redistest"
 	"github.com/godanet/godanet/sse"
+	"github.com/godanet/godanet/sse/ssetest"
 )
 
 // A Redis can go back to an older copy of its data and keep the topic's
@@ -36,15 +37,15 @@ func TestRollback(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			topic := tc.name
-			on := listen(t, b.Broker, topic)
-			on.expect(t, appendN(t, a.Broker, topic, 0, 3, tc.keep))
+			on := ssetest.Listen(t, b.Broker, topic)
+			on.Expect(t, ssetest.AppendN(t, a.Broker, topic, 0, 3, tc.keep))
 			saved := dumpTopic(t, a, topic)
-			lost := appendN(t, a.Broker, topic, 3, 2, tc.keep)
-			on.expect(t, lost)
+			lost := ssetest.AppendN(t, a.Broker, topic, 3, 2, tc.keep)
+			on.Expect(t, lost)
 
 			restoreTopic(t, a, topic, saved)
-			fresh := appendN(t, a.Broker, topic, 10, 3, tc.keep)
-			if err := on.awaitEnd(t); !errors.Is(err, sse.ErrUnavailable) {
+			fresh := ssetest.AppendN(t, a.Broker, topic, 10, 3, tc.keep)
+			if err := on.AwaitEnd(t); !errors.Is(err, sse.ErrUnavailable) {
 				t.Errorf("a listener that saw seqs come again was ended with %v, want an error wrapping sse.ErrUnavailable", err)
 			} else {
 				t.Log(err)
@@ -54,22 +55,22 @@ func TestRollback(t *testing.T) {
 					t.Errorf("id %q was given to two frames", id)
 				}
 			}
-			retained, _ := read(t, a.Broker, topic, "", 100)
+			retained, _ := ssetest.Read(t, a.Broker, topic, "", 100)
 			for _, id := range lost {
-				frames, found := read(t, a.Broker, topic, id, 100)
-				if found || !slices.Equal(frameIDs(frames), frameIDs(retained)) {
-					t.Errorf("Read after lost %q = %q, found %v; want everything retained %q, false", id, frameIDs(frames), found, frameIDs(retained))
+				frames, found := ssetest.Read(t, a.Broker, topic, id, 100)
+				if found || !slices.Equal(ssetest.FrameIDs(frames), ssetest.FrameIDs(retained)) {
+					t.Errorf("Read after lost %q = %q, found %v; want everything retained %q, false", id, ssetest.FrameIDs(frames), found, ssetest.FrameIDs(retained))
 				}
 			}
 			// The new frames are placed as any.
-			if frames, found := read(t, a.Broker, topic, fresh[2], 100); !found || len(frames) != 0 {
-				t.Errorf("Read after the newest %q = %q, found %v; want nothing, true", fresh[2], frameIDs(frames), found)
+			if frames, found := ssetest.Read(t, a.Broker, topic, fresh[2], 100); !found || len(frames) != 0 {
+				t.Errorf("Read after the newest %q = %q, found %v; want nothing, true", fresh[2], ssetest.FrameIDs(frames), found)
 			}
 			if tc.keep.Frames == 0 {
 				return
 			}
-			if frames, found := read(t, a.Broker, topic, fresh[1], 100); !found || !slices.Equal(frameIDs(frames), fresh[2:]) {
-				t.Errorf("Read after %q = %q, found %v; want %q, true", fresh[1], frameIDs(frames), found, fresh[2:])
+			if frames, found := ssetest.Read(t, a.Broker, topic, fresh[1], 100); !found || !slices.Equal(ssetest.FrameIDs(frames), fresh[2:]) {
+				t.Errorf("Read after %q = %q, found %v; want %q, true", fresh[1], ssetest.FrameIDs(frames), found, fresh[2:])
 			}
 		})
 	}
@@ -82,20 +83,20 @@ func TestRollbackAfterRestart(t *testing.T) {
 	srv := redistest.Start(t)
 	a, b := open(t, srv, "A"), open(t, srv, "B")
 	const topic = "restored"
-	on := listen(t, b.Broker, topic)
-	kept := appendN(t, a.Broker, topic, 0, 3, keep)
-	on.expect(t, kept)
+	on := ssetest.Listen(t, b.Broker, topic)
+	kept := ssetest.AppendN(t, a.Broker, topic, 0, 3, keep)
+	on.Expect(t, kept)
 	snap := srv.Snapshot()
-	lost := appendN(t, a.Broker, topic, 3, 2, keep)
-	on.expect(t, lost)
+	lost := ssetest.AppendN(t, a.Broker, topic, 3, 2, keep)
+	on.Expect(t, lost)
 
 	srv.RestartFrom(snap)
-	if err := on.awaitEnd(t); !errors.Is(err, sse.ErrUnavailable) {
+	if err := on.AwaitEnd(t); !errors.Is(err, sse.ErrUnavailable) {
 		t.Errorf("after Redis lost frames it had passed on, the listener was ended with %v, want an error wrapping sse.ErrUnavailable", err)
 	} else {
 		t.Log(err)
 	}
-	fresh := appendN(t, a.Broker, topic, 10, 3, keep)
+	fresh := ssetest.AppendN(t, a.Broker, topic, 10, 3, keep)
 	if at, _ := parseID(fresh[0]); at.seq != 4 {
 		t.Fatalf("after the restart, the first new id is %q, want seq 4 (else this test does not test a rollback)", fresh[0])
 	}
@@ -104,17 +105,17 @@ func TestRollbackAfterRestart(t *testing.T) {
 		if slices.Contains(fresh, id) {
 			t.Errorf("id %q was given to two frames", id)
 		}
-		frames, found := read(t, a.Broker, topic, id, 100)
-		if found || !slices.Equal(frameIDs(frames), all) {
-			t.Errorf("Read after lost %q = %q, found %v; want everything retained %q, false", id, frameIDs(frames), found, all)
+		frames, found := ssetest.Read(t, a.Broker, topic, id, 100)
+		if found || !slices.Equal(ssetest.FrameIDs(frames), all) {
+			t.Errorf("Read after lost %q = %q, found %v; want everything retained %q, false", id, ssetest.FrameIDs(frames), found, all)
 		}
 	}
-	if frames, found := read(t, a.Broker, topic, kept[2], 100); !found || !slices.Equal(frameIDs(frames), fresh) {
-		t.Errorf("Read after %q, which Redis kept = %q, found %v; want %q, true", kept[2], frameIDs(frames), found, fresh)
+	if frames, found := ssetest.Read(t, a.Broker, topic, kept[2], 100); !found || !slices.Equal(ssetest.FrameIDs(frames), fresh) {
+		t.Errorf("Read after %q, which Redis kept = %q, found %v; want %q, true", kept[2], ssetest.FrameIDs(frames), found, fresh)
 	}
 	// A new listener goes on with the frames to come.
-	again := listen(t, b.Broker, topic)
-	again.expect(t, appendN(t, a.Broker, topic, 13, 1, keep))
+	again := ssetest.Listen(t, b.Broker, topic)
+	again.Expect(t, ssetest.AppendN(t, a.Broker, topic, 13, 1, keep))
 }
 
 // dumpTopic returns the serialized values of the topic's keys (DUMP),

@@ -34,7 +34,6 @@ import (
 	"slices"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -82,139 +81,10 @@ func TestBroker(t *testing.T, setup Setup) {
 // keep is the Retention of most tests: history, no expiry.
 var keep = sse.Retention{Frames: 100}
 
-func body(i int) []byte { return []byte("data: " + strconv.Itoa(i) + "\n\n") }
-
-// appendN appends n frames numbered from first, and returns their ids.
-func appendN(t *testing.T, b sse.Broker, topic string, first, n int, r sse.Retention) []string {
-	t.Helper()
-	ids := make([]string, 0, n)
-	for i := first; i < first+n; i++ {
-		id, err := b.Append(context.Background(), topic, body(i), r)
-		if err != nil {
-			t.Fatalf("Append %d to %q: %v", i, topic, err)
-		}
-		ids = append(ids, id)
-	}
-	return ids
-}
-
-// read calls Read and fails the test on an error.
-func read(t *testing.T, b sse.Broker, topic, after string, limit int) ([]sse.Frame, bool) {
-	t.Helper()
-	frames, found, err := b.Read(context.Background(), topic, after, limit)
-	if err != nil {
-		t.Fatalf("Read(%q after %q): %v", topic, after, err)
-	}
-	return frames, found
-}
-
-func frameIDs(frames []sse.Frame) []string {
-	ids := make([]string, len(frames))
-	for i, f := range frames {
-		ids[i] = f.ID
-	}
-	return ids
-}
-
-// recorder is a Listener that keeps what it is given, and notices a call
-// made while another is under way, or after End.
-type recorder struct {
-	frames     chan sse.Frame
-	ended      chan error
-	busy       atomic.Int32
-	violations atomic.Int32
-	endOnce    sync.Once
-	isEnded    atomic.Bool
-}
-
-func newRecorder() *recorder {
-	return &recorder{frames: make(chan sse.Frame, 10000), ended: make(chan error, 1)}
-}
-
-func (r *recorder) Frame(f sse.Frame) {
-	if r.busy.Add(1) != 1 || r.isEnded.Load() {
-		r.violations.Add(1)
-	}
-	select {
-	case r.frames <- f:
-	default:
-		r.violations.Add(1)
-	}
-	r.busy.Add(-1)
-}
-
-func (r *recorder) End(err error) {
-	first := false
-	r.endOnce.Do(func() { first = true })
-	if !first {
-		r.violations.Add(1)
-		return
-	}
-	r.isEnded.Store(true)
-	r.ended <- err
-}
-
-// listen starts a recorder on topic, stopped at cleanup.
-func listen(t *testing.T, b sse.Broker, topic string) *recorder {
-	t.Helper()
-	r := newRecorder()
-	stop, err := b.Listen(context.Background(), topic, r)
-	if err != nil {
-		t.Fatalf("Listen(%q): %v", topic, err)
-	}
-	t.Cleanup(func() {
-		stop()
-		if n := r.violations.Load(); n > 0 {
-			t.Errorf("listener of %q: %d calls overlapped, came after End, or End came twice", topic, n)
-		}
-	})
-	return r
-}
-
-// take receives n frames from r, failing after wait.
-func (r *recorder) take(t *testing.T, n int) []sse.Frame {
-	t.Helper()
-	got := make([]sse.Frame, 0, n)
-	deadline := time.After(wait)
-	for len(got) < n {
-		select {
-		case f := <-r.frames:
-			got = append(got, f)
-		case err := <-r.ended:
-			t.Fatalf("the listener ended (%v) after %d of %d frames", err, len(got), n)
-		case <-deadline:
-			t.Fatalf("the listener got %d of %d frames in %v", len(got), n, wait)
-		}
-	}
-	return got
-}
-
-// quiet checks that r has received nothing more.
-func (r *recorder) quiet(t *testing.T) {
-	t.Helper()
-	select {
-	case f := <-r.frames:
-		t.Errorf("unexpected frame %q", f.ID)
-	default:
-	}
-}
-
-// awaitEnd waits for End and returns its error.
-func (r *recorder) awaitEnd(t *testing.T) error {
-	t.Helper()
-	select {
-	case err := <-r.ended:
-		return err
-	case <-time.After(wait):
-		t.Fatalf("the listener was not ended within %v", wait)
-		return nil
-	}
-}
-
 func testOrderAndIDs(t *testing.T, b []sse.Broker) {
 	const topic = "order"
-	onA, onB := listen(t, b[0], topic), listen(t, b[1], topic)
-	ids := appendN(t, b[0], topic, 0, 20, keep)
+	onA, onB := Listen(t, b[0], topic), Listen(t, b[1], topic)
+	ids := AppendN(t, b[0], topic, 0, 20, keep)
 	seen := map[string]bool{}
 	for _, id := range ids {
 		if id == "" || seen[id] {
@@ -227,39 +97,39 @@ func testOrderAndIDs(t *testing.T, b []sse.Broker) {
 		}
 		seen[id] = true
 	}
-	for name, r := range map[string]*recorder{"the same instance": onA, "another instance": onB} {
-		got := r.take(t, len(ids))
-		if !slices.Equal(frameIDs(got), ids) {
-			t.Errorf("listener on %s got %q, want %q (the ids Append returned, in order)", name, frameIDs(got), ids)
+	for name, r := range map[string]*Recorder{"the same instance": onA, "another instance": onB} {
+		got := r.Take(t, len(ids))
+		if !slices.Equal(FrameIDs(got), ids) {
+			t.Errorf("listener on %s got %q, want %q (the ids Append returned, in order)", name, FrameIDs(got), ids)
 		}
 		for i, f := range got {
-			if string(f.Body) != string(body(i)) {
-				t.Errorf("listener on %s: frame %d has body %q, want %q", name, i, f.Body, body(i))
+			if string(f.Body) != string(Body(i)) {
+				t.Errorf("listener on %s: frame %d has body %q, want %q", name, i, f.Body, Body(i))
 			}
 		}
 	}
-	all, found := read(t, b[1], topic, "", 100)
-	if found || !slices.Equal(frameIDs(all), ids) {
-		t.Errorf("Read after \"\" on another instance = %q, found %v; want %q, false", frameIDs(all), found, ids)
+	all, found := Read(t, b[1], topic, "", 100)
+	if found || !slices.Equal(FrameIDs(all), ids) {
+		t.Errorf("Read after \"\" on another instance = %q, found %v; want %q, false", FrameIDs(all), found, ids)
 	}
 	// Ids increase: each one places exactly the frames after it.
 	for i, id := range ids {
-		rest, found := read(t, b[1], topic, id, 100)
-		if !found || !slices.Equal(frameIDs(rest), ids[i+1:]) {
-			t.Errorf("Read after %q = %q, found %v; want %q, true", id, frameIDs(rest), found, ids[i+1:])
+		rest, found := Read(t, b[1], topic, id, 100)
+		if !found || !slices.Equal(FrameIDs(rest), ids[i+1:]) {
+			t.Errorf("Read after %q = %q, found %v; want %q, true", id, FrameIDs(rest), found, ids[i+1:])
 		}
 	}
 }
 
 func testConcurrentAppends(t *testing.T, b []sse.Broker) {
 	const topic, each = "concurrent", 50
-	onA, onB := listen(t, b[0], topic), listen(t, b[1], topic)
+	onA, onB := Listen(t, b[0], topic), Listen(t, b[1], topic)
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)
 	for i, broker := range b {
 		wg.Go(func() {
 			for n := range each {
-				if _, err := broker.Append(context.Background(), topic, body(i*1000+n), keep); err != nil {
+				if _, err := broker.Append(context.Background(), topic, Body(i*1000+n), keep); err != nil {
 					errs <- err
 					return
 				}
@@ -271,13 +141,13 @@ func testConcurrentAppends(t *testing.T, b []sse.Broker) {
 	for err := range errs {
 		t.Fatalf("Append: %v", err)
 	}
-	a, bb := frameIDs(onA.take(t, 2*each)), frameIDs(onB.take(t, 2*each))
+	a, bb := FrameIDs(onA.Take(t, 2*each)), FrameIDs(onB.Take(t, 2*each))
 	if !slices.Equal(a, bb) {
 		t.Fatalf("two instances saw different orders:\n%q\n%q", a, bb)
 	}
-	stored, _ := read(t, b[0], topic, "", 1000)
-	if !slices.Equal(frameIDs(stored), a) {
-		t.Errorf("the history's order %q differs from the listeners' %q", frameIDs(stored), a)
+	stored, _ := Read(t, b[0], topic, "", 1000)
+	if !slices.Equal(FrameIDs(stored), a) {
+		t.Errorf("the history's order %q differs from the listeners' %q", FrameIDs(stored), a)
 	}
 	seen := map[string]bool{}
 	for _, id := range a {
@@ -286,58 +156,58 @@ func testConcurrentAppends(t *testing.T, b []sse.Broker) {
 		}
 		seen[id] = true
 	}
-	onA.quiet(t)
-	onB.quiet(t)
+	onA.Quiet(t)
+	onB.Quiet(t)
 }
 
 func testReplayFromEveryID(t *testing.T, b sse.Broker) {
 	const topic = "replay"
 	r := sse.Retention{Frames: 5}
-	ids := appendN(t, b, topic, 0, 8, r)
+	ids := AppendN(t, b, topic, 0, 8, r)
 	retained := ids[3:]
 	// The frame just older than the history is placed too: nothing after
 	// it is missing.
 	for i := 2; i < len(ids); i++ {
-		frames, found := read(t, b, topic, ids[i], 100)
-		if !found || !slices.Equal(frameIDs(frames), ids[i+1:]) {
-			t.Errorf("Read after %q (frame %d) = %q, found %v; want %q, true", ids[i], i, frameIDs(frames), found, ids[i+1:])
+		frames, found := Read(t, b, topic, ids[i], 100)
+		if !found || !slices.Equal(FrameIDs(frames), ids[i+1:]) {
+			t.Errorf("Read after %q (frame %d) = %q, found %v; want %q, true", ids[i], i, FrameIDs(frames), found, ids[i+1:])
 		}
 	}
 	// Older ones are not: everything retained comes back.
 	for _, id := range ids[:2] {
-		frames, found := read(t, b, topic, id, 100)
-		if found || !slices.Equal(frameIDs(frames), retained) {
-			t.Errorf("Read after trimmed %q = %q, found %v; want everything retained %q, false", id, frameIDs(frames), found, retained)
+		frames, found := Read(t, b, topic, id, 100)
+		if found || !slices.Equal(FrameIDs(frames), retained) {
+			t.Errorf("Read after trimmed %q = %q, found %v; want everything retained %q, false", id, FrameIDs(frames), found, retained)
 		}
 	}
 }
 
 func testUnknownID(t *testing.T, b []sse.Broker) {
 	const topic = "unknown"
-	ids := appendN(t, b[0], topic, 0, 3, keep)
-	other := appendN(t, b[0], "elsewhere", 0, 5, keep)
+	ids := AppendN(t, b[0], topic, 0, 3, keep)
+	other := AppendN(t, b[0], "elsewhere", 0, 5, keep)
 	for _, after := range []string{"", "0", "garbage", "1", ids[0] + "x", other[4], "-1"} {
-		frames, found := read(t, b[1], topic, after, 100)
-		if found || !slices.Equal(frameIDs(frames), ids) {
-			t.Errorf("Read after unknown %q = %q, found %v; want %q, false", after, frameIDs(frames), found, ids)
+		frames, found := Read(t, b[1], topic, after, 100)
+		if found || !slices.Equal(FrameIDs(frames), ids) {
+			t.Errorf("Read after unknown %q = %q, found %v; want %q, false", after, FrameIDs(frames), found, ids)
 		}
 	}
-	if frames, found := read(t, b[1], "never", ids[0], 100); len(frames) != 0 || found {
-		t.Errorf("Read of a topic never appended to = %q, found %v; want nothing, false", frameIDs(frames), found)
+	if frames, found := Read(t, b[1], "never", ids[0], 100); len(frames) != 0 || found {
+		t.Errorf("Read of a topic never appended to = %q, found %v; want nothing, false", FrameIDs(frames), found)
 	}
 }
 
 func testPaging(t *testing.T, b sse.Broker) {
 	const topic = "paging"
-	ids := appendN(t, b, topic, 0, 10, keep)
+	ids := AppendN(t, b, topic, 0, 10, keep)
 	var got []string
 	after := ids[1]
 	for range 10 {
-		page, found := read(t, b, topic, after, 3)
+		page, found := Read(t, b, topic, after, 3)
 		if !found {
 			t.Fatalf("Read after %q, the last of a page: not found", after)
 		}
-		got = append(got, frameIDs(page)...)
+		got = append(got, FrameIDs(page)...)
 		if len(page) < 3 {
 			break
 		}
@@ -350,59 +220,59 @@ func testPaging(t *testing.T, b sse.Broker) {
 
 func testNoHistory(t *testing.T, b sse.Broker) {
 	const topic = "nohistory"
-	on := listen(t, b, topic)
-	ids := appendN(t, b, topic, 0, 3, sse.Retention{})
-	if got := frameIDs(on.take(t, 3)); !slices.Equal(got, ids) {
+	on := Listen(t, b, topic)
+	ids := AppendN(t, b, topic, 0, 3, sse.Retention{})
+	if got := FrameIDs(on.Take(t, 3)); !slices.Equal(got, ids) {
 		t.Errorf("with no history, the listener got %q, want %q", got, ids)
 	}
-	if frames, _ := read(t, b, topic, ids[0], 100); len(frames) != 0 {
-		t.Errorf("Retention{Frames: 0} kept %q", frameIDs(frames))
+	if frames, _ := Read(t, b, topic, ids[0], 100); len(frames) != 0 {
+		t.Errorf("Retention{Frames: 0} kept %q", FrameIDs(frames))
 	}
 }
 
 func testStopListening(t *testing.T, b sse.Broker) {
 	const topic = "stop"
-	r := newRecorder()
+	r := NewRecorder()
 	stop, err := b.Listen(context.Background(), topic, r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	appendN(t, b, topic, 0, 1, keep)
-	r.take(t, 1)
+	AppendN(t, b, topic, 0, 1, keep)
+	r.Take(t, 1)
 	stop()
 	stop() // twice does nothing
-	appendN(t, b, topic, 1, 3, keep)
+	AppendN(t, b, topic, 1, 3, keep)
 	// A listener on the same topic, made after the appends, has seen
 	// them pass if they were going to be passed at all.
-	witness := listen(t, b, topic)
-	appendN(t, b, topic, 4, 1, keep)
-	witness.take(t, 1)
-	r.quiet(t)
+	witness := Listen(t, b, topic)
+	AppendN(t, b, topic, 4, 1, keep)
+	witness.Take(t, 1)
+	r.Quiet(t)
 }
 
 func testDropTopic(t *testing.T, b []sse.Broker) {
 	const topic = "drop"
-	old := appendN(t, b[0], topic, 0, 3, keep)
-	onA, onB := listen(t, b[0], topic), listen(t, b[1], topic)
+	old := AppendN(t, b[0], topic, 0, 3, keep)
+	onA, onB := Listen(t, b[0], topic), Listen(t, b[1], topic)
 	if err := b[0].DropTopic(context.Background(), topic); err != nil {
 		t.Fatalf("DropTopic: %v", err)
 	}
-	for name, r := range map[string]*recorder{"the same instance": onA, "another instance": onB} {
-		if err := r.awaitEnd(t); err != nil {
+	for name, r := range map[string]*Recorder{"the same instance": onA, "another instance": onB} {
+		if err := r.AwaitEnd(t); err != nil {
 			t.Errorf("DropTopic ended the listener on %s with %v, want nil", name, err)
 		}
 	}
-	if frames, _ := read(t, b[1], topic, "", 100); len(frames) != 0 {
-		t.Errorf("after DropTopic the history holds %q", frameIDs(frames))
+	if frames, _ := Read(t, b[1], topic, "", 100); len(frames) != 0 {
+		t.Errorf("after DropTopic the history holds %q", FrameIDs(frames))
 	}
-	fresh := appendN(t, b[1], topic, 10, 2, keep)
+	fresh := AppendN(t, b[1], topic, 10, 2, keep)
 	for _, id := range fresh {
 		if slices.Contains(old, id) {
 			t.Errorf("the new life of the topic reused id %q", id)
 		}
 	}
-	if frames, found := read(t, b[0], topic, old[2], 100); found || !slices.Equal(frameIDs(frames), fresh) {
-		t.Errorf("Read after an id of the dropped life = %q, found %v; want the new life %q, false", frameIDs(frames), found, fresh)
+	if frames, found := Read(t, b[0], topic, old[2], 100); found || !slices.Equal(FrameIDs(frames), fresh) {
+		t.Errorf("Read after an id of the dropped life = %q, found %v; want the new life %q, false", FrameIDs(frames), found, fresh)
 	}
 	if err := b[0].DropTopic(context.Background(), "never-made"); err != nil {
 		t.Errorf("DropTopic of an unknown topic: %v", err)
@@ -412,15 +282,15 @@ func testDropTopic(t *testing.T, b []sse.Broker) {
 func testTopicExpiry(t *testing.T, b sse.Broker) {
 	const topic = "expiry"
 	short := sse.Retention{Frames: 10, Idle: 200 * time.Millisecond}
-	old := appendN(t, b, topic, 0, 2, short)
+	old := AppendN(t, b, topic, 0, 2, short)
 	deadline := time.Now().Add(wait)
 	for {
-		frames, _ := read(t, b, topic, "", 100)
+		frames, _ := Read(t, b, topic, "", 100)
 		if len(frames) == 0 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("a topic idle for %v still holds %q after %v", short.Idle, frameIDs(frames), wait)
+			t.Fatalf("a topic idle for %v still holds %q after %v", short.Idle, FrameIDs(frames), wait)
 		}
 		select {
 		case <-time.After(short.Idle / 4):
@@ -428,31 +298,31 @@ func testTopicExpiry(t *testing.T, b sse.Broker) {
 			return
 		}
 	}
-	fresh := appendN(t, b, topic, 5, 1, short)
+	fresh := AppendN(t, b, topic, 5, 1, short)
 	if slices.Contains(old, fresh[0]) {
 		t.Errorf("the topic's new life reused id %q", fresh[0])
 	}
-	if frames, found := read(t, b, topic, old[1], 100); found || !slices.Equal(frameIDs(frames), fresh) {
-		t.Errorf("after expiry, Read after %q = %q, found %v; want %q, false", old[1], frameIDs(frames), found, fresh)
+	if frames, found := Read(t, b, topic, old[1], 100); found || !slices.Equal(FrameIDs(frames), fresh) {
+		t.Errorf("after expiry, Read after %q = %q, found %v; want %q, false", old[1], FrameIDs(frames), found, fresh)
 	}
 }
 
 func testClose(t *testing.T, b sse.Broker) {
-	r := listen(t, b, "close")
+	r := Listen(t, b, "close")
 	if err := b.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	if err := r.awaitEnd(t); !errors.Is(err, sse.ErrClosed) {
+	if err := r.AwaitEnd(t); !errors.Is(err, sse.ErrClosed) {
 		t.Errorf("Close ended the listener with %v, want sse.ErrClosed", err)
 	}
 	ctx := context.Background()
-	if _, err := b.Append(ctx, "close", body(0), keep); !errors.Is(err, sse.ErrClosed) {
+	if _, err := b.Append(ctx, "close", Body(0), keep); !errors.Is(err, sse.ErrClosed) {
 		t.Errorf("Append after Close: %v, want sse.ErrClosed", err)
 	}
 	if _, _, err := b.Read(ctx, "close", "", 10); !errors.Is(err, sse.ErrClosed) {
 		t.Errorf("Read after Close: %v, want sse.ErrClosed", err)
 	}
-	if _, err := b.Listen(ctx, "close", newRecorder()); !errors.Is(err, sse.ErrClosed) {
+	if _, err := b.Listen(ctx, "close", NewRecorder()); !errors.Is(err, sse.ErrClosed) {
 		t.Errorf("Listen after Close: %v, want sse.ErrClosed", err)
 	}
 	if err := b.DropTopic(ctx, "close"); !errors.Is(err, sse.ErrClosed) {
