@@ -74,12 +74,7 @@ func TestRedisDownAndBack(t *testing.T) {
 // The frames another process appends while this one's Pub/Sub connection
 // is down reach its listener once it is back.
 func TestGapFill(t *testing.T) {
-	srv := redistest.Start(t)
-	opts := srv.Options()
-	opts.ClientName = "A"
-	g := &gate{}
-	opts.Dialer = g.dial
-	a, b := openWith(t, opts), open(t, srv, "B")
+	a, g, b := cutOff(t)
 	const topic = "gap"
 	on := ssetest.Listen(t, a.Broker, topic)
 	on.Expect(t, ssetest.AppendN(t, b.Broker, topic, 0, 1, keep))
@@ -97,12 +92,7 @@ func TestGapFill(t *testing.T) {
 // When the history no longer holds what a listener missed, it is ended
 // with an error wrapping sse.ErrUnavailable: a gap is never silent.
 func TestGapTooLong(t *testing.T) {
-	srv := redistest.Start(t)
-	opts := srv.Options()
-	opts.ClientName = "A"
-	g := &gate{}
-	opts.Dialer = g.dial
-	a, b := openWith(t, opts), open(t, srv, "B")
+	a, g, b := cutOff(t)
 	const topic = "trimmed"
 	short := sse.Retention{Frames: 3}
 	on := ssetest.Listen(t, a.Broker, topic)

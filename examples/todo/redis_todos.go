@@ -55,15 +55,21 @@ func (s *RedisTodos) List(ctx context.Context) ([]Todo, error) {
 // Get implements TodoStore.
 func (s *RedisTodos) Get(ctx context.Context, id int) (Todo, error) {
 	raw, err := s.client.HGet(ctx, s.items, strconv.Itoa(id)).Result()
+	return decodeTodo("get", id, raw, err)
+}
+
+// decodeTodo turns what Redis answered for one todo into it: redis.Nil is
+// ErrNotFound, another error means Redis is unavailable.
+func decodeTodo(op string, id int, raw string, err error) (Todo, error) {
 	switch {
 	case errors.Is(err, redis.Nil):
 		return Todo{}, ErrNotFound
 	case err != nil:
-		return Todo{}, unavailable("get a todo", err)
+		return Todo{}, unavailable(op+" a todo", err)
 	}
 	var t Todo
 	if err := json.Unmarshal([]byte(raw), &t); err != nil {
-		return Todo{}, fmt.Errorf("get todo %d: it is not JSON: %w", id, err)
+		return Todo{}, fmt.Errorf("%s todo %d: it is not JSON: %w", op, id, err)
 	}
 	return t, nil
 }
@@ -119,15 +125,5 @@ return v`)
 // Delete implements TodoStore.
 func (s *RedisTodos) Delete(ctx context.Context, id int) (Todo, error) {
 	raw, err := takeField.Run(ctx, s.client, []string{s.items}, strconv.Itoa(id)).Text()
-	switch {
-	case errors.Is(err, redis.Nil):
-		return Todo{}, ErrNotFound
-	case err != nil:
-		return Todo{}, unavailable("delete a todo", err)
-	}
-	var t Todo
-	if err := json.Unmarshal([]byte(raw), &t); err != nil {
-		return Todo{}, fmt.Errorf("delete todo %d: it is not JSON: %w", id, err)
-	}
-	return t, nil
+	return decodeTodo("delete", id, raw, err)
 }

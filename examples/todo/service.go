@@ -59,41 +59,46 @@ func (s *TodoService) Get(ctx context.Context, id int) (Todo, error) {
 }
 
 // Create adds a todo and announces it.
-func (s *TodoService) Create(ctx context.Context, title string) (Todo, error) {
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
-	unlock, err := s.lock.Lock(ctx)
-	if err != nil {
-		return Todo{}, err
-	}
-	defer unlock()
-	t, err := s.store.Create(ctx, title)
-	if err != nil {
-		return t, err
-	}
-	return t, s.publish(ctx, eventCreated, t)
+func (s *TodoService) Create(ctx context.Context, title string) (t Todo, err error) {
+	err = s.change(ctx, func(ctx context.Context) error {
+		if t, err = s.store.Create(ctx, title); err != nil {
+			return err
+		}
+		return s.publish(ctx, eventCreated, t)
+	})
+	return t, err
 }
 
 // Update changes a todo and announces it.
-func (s *TodoService) Update(ctx context.Context, id int, change func(*Todo)) (Todo, error) {
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
-	unlock, err := s.lock.Lock(ctx)
-	if err != nil {
-		return Todo{}, err
-	}
-	defer unlock()
-	t, err := s.store.Update(ctx, id, change)
-	if err != nil {
-		return t, err
-	}
-	return t, s.publish(ctx, eventUpdated, t)
+func (s *TodoService) Update(ctx context.Context, id int, change func(*Todo)) (t Todo, err error) {
+	err = s.change(ctx, func(ctx context.Context) error {
+		if t, err = s.store.Update(ctx, id, change); err != nil {
+			return err
+		}
+		return s.publish(ctx, eventUpdated, t)
+	})
+	return t, err
 }
 
 // Delete removes a todo and announces it. Then it drops the todo's own
 // topic: its live streams end after the "deleted" event (a browser that
 // reconnects gets a 404 and stops), and its history is freed.
 func (s *TodoService) Delete(ctx context.Context, id int) error {
+	return s.change(ctx, func(ctx context.Context) error {
+		t, err := s.store.Delete(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := s.publish(ctx, eventDeleted, t); err != nil {
+			return err
+		}
+		return s.hub.DropTopic(ctx, todoTopic(id))
+	})
+}
+
+// change runs a change and its announcement under the change lock, all
+// within callTimeout.
+func (s *TodoService) change(ctx context.Context, run func(context.Context) error) error {
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	unlock, err := s.lock.Lock(ctx)
@@ -101,14 +106,7 @@ func (s *TodoService) Delete(ctx context.Context, id int) error {
 		return err
 	}
 	defer unlock()
-	t, err := s.store.Delete(ctx, id)
-	if err != nil {
-		return err
-	}
-	if err := s.publish(ctx, eventDeleted, t); err != nil {
-		return err
-	}
-	return s.hub.DropTopic(ctx, todoTopic(id))
+	return run(ctx)
 }
 
 // publish sends a change to the stream of all todos and to the todo's own.

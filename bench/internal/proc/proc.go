@@ -97,9 +97,13 @@ func StartChild(ctx context.Context, procs int, waitDelay time.Duration, args ..
 
 // Stop sends the child SIGTERM and waits for it; being ended by the signal
 // is not an error.
-func (c *Child) Stop() error {
-	_ = c.cmd.Process.Signal(syscall.SIGTERM)
-	err := c.cmd.Wait()
+func (c *Child) Stop() error { return terminate(c.cmd) }
+
+// terminate sends a started command SIGTERM and waits for it; being ended
+// by the signal is not an error.
+func terminate(cmd *exec.Cmd) error {
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	err := cmd.Wait()
 	var exit *exec.ExitError
 	if errors.As(err, &exit) && !exit.Exited() {
 		return nil

@@ -2,7 +2,6 @@ package proc
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -60,15 +59,7 @@ func StartRedis(ctx context.Context) (*Redis, error) {
 }
 
 // Stop ends the server and waits for it.
-func (r *Redis) Stop() error {
-	_ = r.cmd.Process.Signal(syscall.SIGTERM)
-	err := r.cmd.Wait()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) && !exit.Exited() {
-		return nil
-	}
-	return err
-}
+func (r *Redis) Stop() error { return terminate(r.cmd) }
 
 // ping sends an inline PING and reports whether +PONG came back.
 func ping(addr string) bool {

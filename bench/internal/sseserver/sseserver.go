@@ -282,7 +282,7 @@ func (s *StreamController) Publish(c echo.Context) error {
 		return err
 	}
 	for _, data := range events {
-		if _, err := s.Hub.Publish(context.Background(), "bench", sse.Message{Event: EventName, Data: data}); err != nil {
+		if _, err := s.Hub.Publish(c.Request().Context(), "bench", sse.Message{Event: EventName, Data: data}); err != nil {
 			return err
 		}
 	}
