@@ -389,23 +389,19 @@ func hostileClip(s string, n int) string {
 }
 
 // hostileRoundTrip checks an accepted JSON input: the echoed body is valid
-// JSON, with a title of valid UTF-8.
+// JSON, and valid UTF-8 as sent (decoding it would replace invalid bytes,
+// and hide them).
 func hostileRoundTrip(t *testing.T, res hostileResponse) {
 	t.Helper()
 	var out hostileInput
 	if !json.Valid(res.body) {
 		t.Fatalf("the echoed body is not valid JSON: %q", res.body)
 	}
+	if !utf8.Valid(res.body) {
+		t.Errorf("the echoed body is not valid UTF-8: %q", res.body)
+	}
 	if err := json.Unmarshal(res.body, &out); err != nil {
 		t.Fatal(err)
-	}
-	if !utf8.ValidString(out.Title) {
-		t.Errorf("the echoed title is not valid UTF-8: %q", out.Title)
-	}
-	for _, tag := range out.Tags {
-		if !utf8.ValidString(tag) {
-			t.Errorf("an echoed tag is not valid UTF-8: %q", tag)
-		}
 	}
 }
 
@@ -785,6 +781,9 @@ func TestHostileLastEventID(t *testing.T) {
 		value func(s *hostileSSE) string
 		// from is the first published message to be replayed.
 		from int
+		// mayRefuse: the server may answer with a 4xx instead (a header
+		// over the limit); every other value must get the stream.
+		mayRefuse bool
 	}{
 		{name: "none", from: 3},
 		{name: "the first message's", value: func(s *hostileSSE) string { return s.published[0].ID }, from: 1},
@@ -796,7 +795,7 @@ func TestHostileLastEventID(t *testing.T) {
 		{name: "this topic's prefix, zero", value: func(s *hostileSSE) string { return prefix(s) + "0" }},
 		{name: "this topic's prefix, negative", value: func(s *hostileSSE) string { return prefix(s) + "-1" }},
 		{name: "this topic's prefix only", value: prefix},
-		{name: "100 KB", value: constant(strings.Repeat("9", 100<<10))},
+		{name: "100 KB", value: constant(strings.Repeat("9", 100<<10)), mayRefuse: true},
 		{name: "invalid UTF-8", value: constant("\xff\xfe\xfd")},
 		{name: "text that looks like fields", value: constant("1 id: injected data: injected")},
 	}
@@ -819,6 +818,9 @@ func TestHostileLastEventID(t *testing.T) {
 			defer res.Body.Close()
 			if res.StatusCode != http.StatusOK {
 				body, _ := io.ReadAll(res.Body)
+				if !c.mayRefuse {
+					t.Fatalf("status %d %q, want 200 and a replay", res.StatusCode, body)
+				}
 				hostileCase{}.verify(t, hostileResponse{status: res.StatusCode, header: res.Header, body: body})
 			} else {
 				if ct := res.Header.Get("Content-Type"); ct != "text/event-stream" {

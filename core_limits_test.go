@@ -199,7 +199,7 @@ func TestSlowClientsAreCut(t *testing.T) {
 			c.SetReadDeadline(time.Now().Add(10 * time.Second)) // the test's own bound
 			r := bufio.NewReader(c)
 			first, _ := r.ReadString('\n')
-			if !strings.HasPrefix(first, tt.status) {
+			if tt.status == "" && first != "" || !strings.HasPrefix(first, tt.status) {
 				t.Errorf("first line %q, want %q", first, tt.status)
 			}
 			if _, err := io.Copy(io.Discard, r); err != nil {

@@ -241,7 +241,11 @@ func TestHubDropTopic(t *testing.T) {
 	if replay := replayOf(t, hub, "todo/1", "0"); !slices.Equal(replay, []string{fresh}) {
 		t.Errorf("after DropTopic the history holds %q, want only %q", replay, fresh)
 	}
-	if e1, _, _ := seqOf(old); strings.HasPrefix(fresh, e1+"-") {
+	e1, _, err := seqOf(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.HasPrefix(fresh, e1+"-") {
 		t.Errorf("IDs %q and %q share a life", old, fresh)
 	}
 	if ids, closed := pending(other); closed || len(ids) != 0 {

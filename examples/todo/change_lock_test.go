@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +22,18 @@ func (p *pausingTodos) Update(ctx context.Context, id int, change func(*Todo)) (
 	close(p.written)
 	<-p.let
 	return t, err
+}
+
+// signallingLock says when a change first asks for the lock.
+type signallingLock struct {
+	ChangeLock
+	asked chan struct{}
+	once  sync.Once
+}
+
+func (l *signallingLock) Lock(ctx context.Context) (func(), error) {
+	l.once.Do(func() { close(l.asked) })
+	return l.ChangeLock.Lock(ctx)
 }
 
 // TestChangeLockKeepsTheStoreOrder: instance A writes a change and is
@@ -45,9 +58,11 @@ func TestChangeLockKeepsTheStoreOrder(t *testing.T) {
 	a, b := backend(), backend()
 	pausing := &pausingTodos{TodoStore: a.Todos, written: make(chan struct{}), let: make(chan struct{})}
 	a.Todos = pausing
+	asking := &signallingLock{ChangeLock: b.Lock, asked: make(chan struct{})}
+	b.Lock = asking
 	onA, onB := NewTodoService(a), NewTodoService(b)
 	ctx := t.Context()
-	todo, err := onB.Create(ctx, "start")
+	todo, err := onA.Create(ctx, "start")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,13 +82,16 @@ func TestChangeLockKeepsTheStoreOrder(t *testing.T) {
 		_, err := onB.Update(ctx, todo.ID, func(t *Todo) { t.Title = "from B" })
 		bDone <- err
 	}()
-	// B either waits for the lock (it must), or, without one, finishes
-	// its change and its event while A is held.
+	// Once B asks for the lock, it either waits (it must), or, without a
+	// shared lock, gets it at once and finishes its change and its event
+	// while A is held: the bound below is for a lock that holds, never
+	// what makes a broken one pass.
+	<-asking.asked
 	select {
 	case err := <-bDone:
 		done <- err
 		bDone = nil
-	case <-time.After(300 * time.Millisecond):
+	case <-time.After(time.Second):
 	}
 	close(pausing.let)
 	if err := <-done; err != nil {
