@@ -44,7 +44,13 @@ func (c *LimitsController) Routes(r *core.Routes) {
 	r.POST("/built", c.Accept).BodyLimit(4096)
 	r.POST("/unlimited", c.Accept).BodyLimit(-1)
 	r.SSE("/panics", c.Panics)
+	// A HEAD route of its own, with its own limit, declared before the
+	// GET of the same path: the GET must not lend it its limit.
+	r.HEAD("/probe", c.Probe).BodyLimit(10)
+	r.GET("/probe", c.Probe)
 }
+
+func (c *LimitsController) Probe(echo.Context) error { return nil }
 
 func (c *LimitsController) FromHub(ctx echo.Context) (<-chan sse.Message, error) {
 	return c.Hub.Subscribe(ctx.Request().Context(), "t", "")
@@ -98,6 +104,28 @@ func startLimitsApp(t *testing.T, app *core.App) string {
 		}
 	})
 	return app.Addr().String()
+}
+
+// TestDeclaredHEADKeepsItsBodyLimit: a HEAD route declared with its own
+// body limit keeps it behind app middleware, although a GET of the same
+// path follows it (which answers HEAD where none is declared).
+func TestDeclaredHEADKeepsItsBodyLimit(t *testing.T) {
+	app := newLimitsApp(t, io.Discard)
+	srv := httptestServer(t, app)
+	for method, want := range map[string]int{http.MethodHead: http.StatusRequestEntityTooLarge, http.MethodGet: http.StatusOK} {
+		req, err := http.NewRequest(method, srv.URL+"/limits/probe", strings.NewReader(strings.Repeat("x", 100)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("%s /limits/probe with a 100-byte body: %d, want %d", method, res.StatusCode, want)
+		}
+	}
 }
 
 func TestBodyLimits(t *testing.T) {

@@ -25,10 +25,10 @@ type App struct {
 	validator *validator.Validate
 	routes    []RouteInfo
 	streams   streams
-	// bodyLimits is each route's body limit (0: none), by method and
-	// path, for admitBeforeMiddleware; appAdmits is set once that runs
-	// (the App has app-level middleware), and the routes' own admit
-	// links then stand aside.
+	// bodyLimits is each route's body limit (0: none) where it is not the
+	// App's default, by method and path, for admitBeforeMiddleware;
+	// appAdmits is set once that runs (the App has app-level middleware),
+	// and the routes' own admit links then stand aside.
 	bodyLimits map[routeID]int64
 	appAdmits  bool
 	unused     unusedConns       // connections that have not sent a request
@@ -75,7 +75,6 @@ func New(root *module.Module, options ...Option) (*App, error) {
 		a.cfg.shutdownTimeout = 10 * time.Second
 	}
 	a.cfg.limits = a.cfg.limits.withDefaults()
-	a.streams = newStreams()
 	a.validator = newValidator()
 	for _, configure := range a.cfg.validations {
 		if err := configure(a.validator); err != nil {
@@ -125,8 +124,9 @@ func New(root *module.Module, options ...Option) (*App, error) {
 func (a *App) mapRoutes(appGuards []Guard) error {
 	seen := map[string]string{} // "GET /todos" -> who declared it
 	type headRoute struct {
-		path string
-		h    echo.HandlerFunc
+		path  string
+		h     echo.HandlerFunc
+		limit int64
 	}
 	var heads []headRoute // GET routes (SSE too), answered for HEAD unless a HEAD route is declared
 	a.bodyLimits = map[routeID]int64{}
@@ -186,12 +186,7 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 			case rt.bodyLimit < 0:
 				bodyLimit = 0
 			}
-			for _, m := range expandMethod(rt.method) {
-				a.bodyLimits[routeID{m, path}] = bodyLimit
-				if m == http.MethodGet {
-					a.bodyLimits[routeID{http.MethodHead, path}] = bodyLimit
-				}
-			}
+			a.recordBodyLimit(expandMethod(rt.method), path, bodyLimit)
 			// admit runs first, so no route middleware reads more than the
 			// route's limit. The chain is composed once, here: echo would
 			// compose a route's middleware again on every request.
@@ -204,7 +199,7 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 			if rt.method == http.MethodGet {
 				// An SSE route's HEAD gets the stream's headers and no
 				// stream (sse.ServeHTTP).
-				heads = append(heads, headRoute{path, h})
+				heads = append(heads, headRoute{path, h, bodyLimit})
 			}
 			info := RouteInfo{Method: rt.method, Path: path, Module: ci.module, Controller: ci.short, Handler: rt.name, Status: rt.status, Guards: len(guards)}
 			a.routes = append(a.routes, info)
@@ -216,9 +211,21 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 	for _, hr := range heads {
 		if _, declared := seen[routeKey(http.MethodHead, hr.path)]; !declared {
 			a.echo.Add(http.MethodHead, hr.path, hr.h)
+			a.recordBodyLimit([]string{http.MethodHead}, hr.path, hr.limit)
 		}
 	}
 	return nil
+}
+
+// recordBodyLimit keeps a route's body limit for admitBeforeMiddleware
+// when it is not the App's default, which a route not recorded gets.
+func (a *App) recordBodyLimit(methods []string, path string, limit int64) {
+	if limit == a.cfg.limits.BodyBytes {
+		return
+	}
+	for _, m := range methods {
+		a.bodyLimits[routeID{m, path}] = limit
+	}
 }
 
 // Routes returns the mapped routes in declaration order.

@@ -69,31 +69,30 @@ func (a *App) errorHandler(err error, c echo.Context) {
 		// gets the cause.
 		a.logger.Error("godanet: server error", "status", p.Status, "error", err, "method", c.Request().Method, "path", c.Request().URL.Path, "request_id", requestID(c))
 	}
-	if p.Detail == "" && isRouterError(err) {
-		// A fresh Problem (problemFromHTTPError): never a caller's shared one.
-		p.Detail = routingDetail(p.Status, c)
+	if p.Detail == "" {
+		// Only echo's own errors have a routing detail, and their Problem
+		// is a fresh one (problemFromHTTPError): a caller's shared one is
+		// never written to.
+		if detail := routingDetail(err, c); detail != "" {
+			p.Detail = detail
+		}
 	}
 	if err := writeProblem(c, p); err != nil && !isClientGone(err) {
 		a.logger.Error("godanet: writing problem details", "error", err, "request_id", requestID(c))
 	}
 }
 
-// isRouterError reports the errors echo itself answers with when no route
-// or method matches, or its binder cannot read a body's type.
-func isRouterError(err error) bool {
-	return err == echo.ErrNotFound || err == echo.ErrMethodNotAllowed || err == echo.ErrUnsupportedMediaType
-}
-
-// routingDetail explains the statuses echo answers without a word: no
-// route, a method the route does not take, a body it cannot read.
-func routingDetail(status int, c echo.Context) string {
+// routingDetail explains the errors echo itself answers with, without a
+// word: no route, a method the route does not take, a body its binder
+// cannot read. For any other error it is "".
+func routingDetail(err error, c echo.Context) string {
 	r := c.Request()
-	switch status {
-	case http.StatusNotFound:
+	switch err {
+	case echo.ErrNotFound:
 		return fmt.Sprintf("nothing is served at %s; check the path", r.URL.Path)
-	case http.StatusMethodNotAllowed:
+	case echo.ErrMethodNotAllowed:
 		return fmt.Sprintf("%s is not allowed at %s; allowed: %s", r.Method, r.URL.Path, c.Response().Header().Get(echo.HeaderAllow))
-	case http.StatusUnsupportedMediaType:
+	case echo.ErrUnsupportedMediaType:
 		return fmt.Sprintf("the request body's Content-Type %q cannot be read here", r.Header.Get(echo.HeaderContentType))
 	}
 	return ""

@@ -125,9 +125,9 @@ type routeID struct{ method, path string }
 // middleware reads more than the route would.
 func (a *App) admitBeforeMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		limit, routed := a.bodyLimits[routeID{c.Request().Method, c.Path()}]
-		if !routed {
-			limit = a.cfg.limits.BodyBytes // no route: 404 or 405
+		limit, own := a.bodyLimits[routeID{c.Request().Method, c.Path()}]
+		if !own {
+			limit = a.cfg.limits.BodyBytes // the default, or no route: 404 or 405
 		}
 		if err := limitBody(c, limit); err != nil {
 			return err
@@ -193,8 +193,8 @@ func checkQuery(raw string) *Problem {
 }
 
 // parseByteSize reads a bodylimit tag: a number of bytes, optionally with
-// a binary suffix K, M or G (as echo's BodyLimit reads them: "64K" is
-// 65,536), or -1 for no limit.
+// a binary suffix K, M or G ("64K" is 65,536; echo's BodyLimit middleware
+// reads "64K" as 64,000), or -1 for no limit.
 func parseByteSize(s string) (int64, error) {
 	if s == "-1" {
 		return -1, nil

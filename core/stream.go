@@ -33,18 +33,13 @@ func isMessageChan(t reflect.Type) bool {
 // The open streams are a list threaded through their own records, under
 // one lock taken twice in a stream's life: a registration that costs no
 // memory beyond the record, where a context.AfterFunc on an App-wide
-// context cost a context, two closures and a map entry per stream.
-type streams struct{ *streamList }
-
-// streamList is the list of open streams.
-type streamList struct {
+// context cost a context, two closures and a map entry per stream. The
+// zero value is ready.
+type streams struct {
 	mu      sync.Mutex
 	head    *openStream // the open streams, newest first
-	open    int         // their number
 	closing bool        // end was called: a stream that begins ends at once
 }
-
-func newStreams() streams { return streams{&streamList{}} }
 
 // openStream is one stream handler that has not returned: what it needs
 // to report a producer's panic, how to end it, and its place in the list.
@@ -59,7 +54,7 @@ type openStream struct {
 // end ends every stream and waits, until ctx is done, for their handlers
 // to return. Then their connections are idle, and http.Server.Shutdown
 // closes them at its first look instead of polling with back-off.
-func (s *streamList) end(ctx context.Context) {
+func (s *streams) end(ctx context.Context) {
 	s.mu.Lock()
 	s.closing = true
 	for o := s.head; o != nil; o = o.next {
@@ -68,7 +63,7 @@ func (s *streamList) end(ctx context.Context) {
 	s.mu.Unlock()
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
-	for s.count() > 0 {
+	for !s.idle() {
 		select {
 		case <-tick.C:
 		case <-ctx.Done():
@@ -77,10 +72,11 @@ func (s *streamList) end(ctx context.Context) {
 	}
 }
 
-func (s *streamList) count() int {
+// idle reports whether no stream is open.
+func (s *streams) idle() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.open
+	return s.head == nil
 }
 
 // begin gives the request a stream context (sse.StreamContext) that ends
@@ -95,7 +91,7 @@ func (a *App) beginStream(c echo.Context, route string) *openStream {
 	ctx, cancel := sse.StreamContext(r.Context(), o.panicked)
 	o.cancel = cancel
 	c.SetRequest(r.WithContext(ctx))
-	s := a.streams
+	s := &a.streams
 	s.mu.Lock()
 	if s.closing {
 		cancel(nil)
@@ -104,7 +100,6 @@ func (a *App) beginStream(c echo.Context, route string) *openStream {
 		o.next.prev = o
 	}
 	s.head = o
-	s.open++
 	s.mu.Unlock()
 	return o
 }
@@ -112,7 +107,7 @@ func (a *App) beginStream(c echo.Context, route string) *openStream {
 // end ends the stream's context and takes it off the list.
 func (o *openStream) end() {
 	o.cancel(nil)
-	s := o.app.streams
+	s := &o.app.streams
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if o.prev != nil {
@@ -124,7 +119,6 @@ func (o *openStream) end() {
 		o.next.prev = o.prev
 	}
 	o.prev, o.next = nil, nil
-	s.open--
 }
 
 // panicked reports a Stream producer's panic.
@@ -158,7 +152,7 @@ func (o *openStream) serve(c echo.Context, call func(echo.Context) ([]reflect.Va
 	if err != nil {
 		return err
 	}
-	return o.ended(c, sse.ServeHTTP(c.Response(), c.Request(), events, options...))
+	return o.ended(sse.ServeHTTP(c.Response(), c.Request(), events, options...))
 }
 
 // prepare calls the handler and returns the channel it returned, as the
@@ -182,19 +176,19 @@ func (o *openStream) prepare(c echo.Context, call func(echo.Context) ([]reflect.
 	events := out[0].Convert(messageRecvChanType).Interface().(<-chan sse.Message)
 	limitSendBuffer(c.Request(), a.cfg.limits.StreamSendBuffer)
 	options := append(a.cfg.sse[:len(a.cfg.sse):len(a.cfg.sse)], sse.OnReject(func(m sse.Message, err error) {
-		a.logger.Warn("godanet: SSE message rejected", "route", route, "error", err, "request_id", requestID(c))
+		a.logger.Warn("godanet: SSE message rejected", "route", o.route, "error", err, "request_id", o.id)
 	}))
 	return events, options, nil
 }
 
 // ended is what the route answers once sse.ServeHTTP returned err.
-func (o *openStream) ended(c echo.Context, err error) error {
+func (o *openStream) ended(err error) error {
 	switch {
 	case err == nil, errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return nil
 	case errors.Is(err, sse.ErrNoFlush):
 		return err // nothing is written yet: a logged 500
 	}
-	o.app.logger.Debug("godanet: SSE stream ended by a write error", "route", o.route, "error", err, "request_id", requestID(c))
+	o.app.logger.Debug("godanet: SSE stream ended by a write error", "route", o.route, "error", err, "request_id", o.id)
 	return nil
 }
