@@ -93,7 +93,7 @@ func (c *hostileController) Form(_ echo.Context, in hostileFormInput) (hostileFo
 }
 
 func (c *hostileController) Events(ctx echo.Context) (<-chan sse.Message, error) {
-	return c.Hub.Subscribe(ctx.Request().Context(), "t", sse.LastEventID(ctx))
+	return c.Hub.Subscribe(ctx.Request().Context(), "t", sse.LastEventID(ctx.Request()))
 }
 
 // hostileApp is one app under attack and a client for it.

@@ -65,7 +65,7 @@ func (c *LimitsController) Gone(echo.Context) error { return errGoneQuietly }
 func (c *LimitsController) Accept(_ echo.Context, in Upload) (int, error) { return len(in.Data), nil }
 
 func (c *LimitsController) Panics(ctx echo.Context) (<-chan sse.Message, error) {
-	return sse.Stream(ctx.Request().Context(), func(ctx context.Context, emit func(sse.Message) bool) {
+	return sse.Produce(ctx.Request().Context(), func(ctx context.Context, emit func(sse.Message) bool) {
 		emit(sse.Message{ID: "1", Data: "before the panic"})
 		m := notMade()
 		m["nil map"]++ // panics: a bug in user code

@@ -50,7 +50,7 @@ func (f *FeedController) Routes(r *core.Routes) {
 }
 
 func (f *FeedController) Topic(c echo.Context, q FeedQuery) (<-chan sse.Message, error) {
-	return f.Hub.Subscribe(c.Request().Context(), q.Topic, sse.LastEventID(c))
+	return f.Hub.Subscribe(c.Request().Context(), q.Topic, sse.LastEventID(c.Request()))
 }
 
 func (f *FeedController) Private(c echo.Context) (<-chan sse.Message, error) {
@@ -68,7 +68,7 @@ func (f *FeedController) Missing(c echo.Context) (chan sse.Message, error) {
 // test sees the producer's goroutine start and stop.
 func (f *FeedController) Counter(c echo.Context) (<-chan sse.Message, error) {
 	name := c.QueryParam("name")
-	return sse.Stream(c.Request().Context(), func(ctx context.Context, emit func(sse.Message) bool) {
+	return sse.Produce(c.Request().Context(), func(ctx context.Context, emit func(sse.Message) bool) {
 		f.started <- name
 		defer func() { f.stopped <- name }()
 		emit(sse.Message{ID: "evil\nid", Data: "never sent"})

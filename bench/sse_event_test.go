@@ -265,7 +265,7 @@ type streamController struct {
 
 func (s *streamController) Events(c echo.Context) (<-chan sse.Message, error) {
 	if s.hub != nil {
-		return s.hub.Subscribe(c.Request().Context(), "bench", sse.LastEventID(c))
+		return s.hub.Subscribe(c.Request().Context(), "bench", sse.LastEventID(c.Request()))
 	}
 	return s.events, nil
 }

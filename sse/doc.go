@@ -1,8 +1,10 @@
 // Package sse writes Server-Sent Events exactly as the WHATWG HTML
 // "server-sent events" section reads them, and fans them out by topic.
 //
-// It is usable on its own from any echo or net/http handler; godanet's core
-// package uses it for routes marked SSE.
+// It imports the standard library only, and is usable on its own from any
+// net/http handler (from echo, pass c.Response() and c.Request());
+// godanet's core package uses it for routes marked SSE. In this package a
+// stream is one event stream: one text/event-stream response to one client.
 //
 // # Messages and the wire
 //
@@ -12,21 +14,24 @@
 // makes an event. String and []byte data go out as they are, anything else
 // as JSON. A message whose ID holds CR, LF or NUL, whose Event holds CR or
 // LF, whose Retry is negative, or whose Data cannot be encoded is rejected
-// with an error (Validate checks early) and never written.
+// with an error (Validate checks early) and never written. A comment
+// (Comment) is written as ": text" lines and never dispatches an event.
 //
 // # Serving a stream
 //
-// Serve (echo) and ServeHTTP (net/http) turn a channel into a response:
-// headers flushed at once, every event flushed as written, a heartbeat
-// comment on idle streams (Heartbeat, default 15s), and a deadline on each
-// write (WriteTimeout, default 10s) that drops a stalled client and keeps a
+// Serve turns a channel of messages into a stream: headers flushed at
+// once, every event flushed as written, a heartbeat comment on idle
+// streams (Heartbeat, default 15s), and a deadline on each write
+// (WriteTimeout, default 10s) that drops a stalled client and keeps a
 // server-wide WriteTimeout from cutting a healthy stream. The stream ends
 // when the channel closes, the client leaves or the request's context
-// ends. Stream runs a producer goroutine that stops with the request, so
-// that no goroutine outlives its client; a panic in it ends the stream,
-// not the process. LastEventID reads the id a reconnecting EventSource
-// sends. A HEAD request gets the stream's headers and no stream. A comment
-// (Comment) is written as ": text" lines and never dispatches an event.
+// ends. A HEAD request gets the stream's headers and no stream.
+// LastEventID reads the id a reconnecting EventSource sends.
+//
+// Produce makes such a channel from a function: it runs the producer in a
+// goroutine that stops with the request's context, so that no goroutine
+// outlives its client, and a panic in it ends the stream, not the process.
+// A Hub subscription (below) is the other usual source.
 //
 // StreamContext gives a stream the context that ties these together: a
 // Hub that drops its subscriber cancels it (so a write blocked on a

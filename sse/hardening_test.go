@@ -21,10 +21,10 @@ import (
 	"github.com/godanet/godanet/sse"
 )
 
-// TestStreamProducerPanics: a nil-map write in a producer ends that stream
+// TestProducePanics: a nil-map write in a producer ends that stream
 // cleanly after the events it emitted, reports the panic with its stack to
 // the StreamContext's handler, and leaves the server serving.
-func TestStreamProducerPanics(t *testing.T) {
+func TestProducePanics(t *testing.T) {
 	type report struct {
 		value any
 		stack string
@@ -33,12 +33,12 @@ func TestStreamProducerPanics(t *testing.T) {
 	srv := startServer(t, false, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := sse.StreamContext(r.Context(), func(v any, stack []byte) { reports <- report{v, string(stack)} })
 		defer cancel(nil)
-		events := sse.Stream(ctx, func(ctx context.Context, emit func(sse.Message) bool) {
+		events := sse.Produce(ctx, func(ctx context.Context, emit func(sse.Message) bool) {
 			emit(sse.Message{ID: "1", Data: "before"})
 			m := notMade()
 			m["boom"]++ // panics
 		})
-		sse.ServeHTTP(w, r.WithContext(ctx), events)
+		sse.Serve(w, r.WithContext(ctx), events)
 	}), nil)
 	for round := 1; round <= 2; round++ { // the server survives the first
 		events := readAll(t, open(t, testContext(t), srv, nil).Body)
@@ -52,10 +52,10 @@ func TestStreamProducerPanics(t *testing.T) {
 	}
 }
 
-// TestStreamPanicWithoutStreamContext: without a StreamContext the panic is
+// TestProducePanicWithoutStreamContext: without a StreamContext the panic is
 // still recovered (and logged) and the channel closed.
-func TestStreamPanicWithoutStreamContext(t *testing.T) {
-	events := sse.Stream(t.Context(), func(context.Context, func(sse.Message) bool) { panic("producer bug") })
+func TestProducePanicWithoutStreamContext(t *testing.T) {
+	events := sse.Produce(t.Context(), func(context.Context, func(sse.Message) bool) { panic("producer bug") })
 	if _, ok := <-events; ok {
 		t.Fatal("got a message, want the channel closed")
 	}
@@ -79,7 +79,7 @@ func TestServeHEAD(t *testing.T) {
 	events <- sse.Message{Data: "unread"}
 	served := make(chan error, 1)
 	srv := startServer(t, false, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		served <- sse.ServeHTTP(w, r, events)
+		served <- sse.Serve(w, r, events)
 	}), nil)
 	req, _ := http.NewRequestWithContext(testContext(t), http.MethodHead, srv.URL, nil)
 	resp, err := srv.Client().Do(req)
@@ -91,8 +91,8 @@ func TestServeHEAD(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" || len(body) != 0 {
 		t.Errorf("HEAD: %d %q, body %q; want 200 text/event-stream and no body", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
-	if err := receive(t, served, "ServeHTTP to return"); err != nil {
-		t.Errorf("ServeHTTP returned %v, want nil", err)
+	if err := receive(t, served, "Serve to return"); err != nil {
+		t.Errorf("Serve returned %v, want nil", err)
 	}
 	if len(events) != 1 {
 		t.Error("HEAD read the channel")
@@ -116,7 +116,7 @@ func TestHubDropCutsStalledClient(t *testing.T) {
 			return
 		}
 		subscribed <- struct{}{}
-		served <- sse.ServeHTTP(w, r.WithContext(ctx), events, sse.WriteTimeout(time.Hour), sse.Heartbeat(0))
+		served <- sse.Serve(w, r.WithContext(ctx), events, sse.WriteTimeout(time.Hour), sse.Heartbeat(0))
 	}), nil)
 
 	dialStalled(t, srv)

@@ -14,7 +14,7 @@ import (
 // Subscribe and return the channel).
 //
 //	func (c *TodoController) Events(ctx echo.Context) (<-chan sse.Message, error) {
-//		return c.Hub.Subscribe(ctx.Request().Context(), "todos", sse.LastEventID(ctx))
+//		return c.Hub.Subscribe(ctx.Request().Context(), "todos", sse.LastEventID(ctx.Request()))
 //	}
 //
 // The Hub validates and encodes each message once, and passes the frame to
@@ -157,7 +157,7 @@ func (h *Hub) Publish(ctx context.Context, topic string, m Message) (string, err
 }
 
 // Subscribe returns the messages of topic newer than lastEventID (usually
-// LastEventID(c)), then live ones, with no gap and no duplicate between the
+// LastEventID(r)), then live ones, with no gap and no duplicate between the
 // two, until ctx ends, the subscriber falls behind, the topic is dropped or
 // the Hub closes; the channel is then closed. A lastEventID that names no
 // retained message, such as one from before a restart or one older than

@@ -605,7 +605,7 @@ func TestHubOverHTTP(t *testing.T) {
 			return
 		}
 		subscribed <- struct{}{}
-		sse.ServeHTTP(w, r, ch)
+		sse.Serve(w, r, ch)
 	}), nil)
 
 	ctx, cancel := context.WithCancel(testContext(t))

@@ -7,7 +7,7 @@ import (
 )
 
 // TestMain fails the package when a test leaves a goroutine behind: Serve,
-// Stream and the Hub all promise that none outlives its stream.
+// Produce and the Hub all promise that none outlives its stream.
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }

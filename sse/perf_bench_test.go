@@ -19,7 +19,7 @@ import (
 // default Buffer) as fast as it can, so that the stream is always behind,
 // and the stream writes what is queued, flushing after at most batch
 // messages. batch=1 is a stream that flushes every message, as a
-// hand-written loop does; ServeHTTP uses maxBatch. It reports flushes per
+// hand-written loop does; Serve uses maxBatch. It reports flushes per
 // event and the process's CPU per event beside ns/event, and checks that
 // the client got every event's bytes.
 func BenchmarkServeBatch(b *testing.B) {
@@ -59,7 +59,7 @@ func BenchmarkServeBatch(b *testing.B) {
 	}
 }
 
-// serveBatched is ServeHTTP with batch in place of maxBatch.
+// serveBatched is Serve with batch in place of maxBatch.
 func serveBatched(w http.ResponseWriter, r *http.Request, events <-chan Message, batch int) error {
 	s, err := newStream(w, r, nil)
 	if err != nil {

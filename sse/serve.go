@@ -8,8 +8,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/labstack/echo/v4"
 )
 
 // ErrNoFlush is returned by Serve, before any byte is written, when the
@@ -20,24 +18,18 @@ var ErrNoFlush = errors.New("sse: the response writer cannot flush")
 // heartbeat is the comment written on an idle stream.
 const heartbeat = ": heartbeat\n\n"
 
-// Serve streams events to the client of an echo handler until the channel
-// is closed, the client goes away, the request's context ends, or a write
-// fails. See ServeHTTP, which says what it returns.
-func Serve(c echo.Context, events <-chan Message, options ...Option) error {
-	return ServeHTTP(c.Response(), c.Request(), events, options...)
-}
-
-// ServeHTTP streams events to the client of a net/http handler. It sends
-// status 200 with Content-Type text/event-stream, Cache-Control no-cache,
-// X-Accel-Buffering no and, on HTTP/1.x, Connection keep-alive, flushed at
-// once so the client's EventSource opens before the first event. Each
-// event is flushed as it is written, together with those already queued
-// behind it (up to 64): a stream that has fallen behind catches up in one
-// write. A message that cannot be written is passed to OnReject and
-// skipped. A heartbeat comment keeps idle streams
-// open, and each write has its own deadline, so a stalled client is dropped
-// rather than holding the stream. When r.Context() ends, a write blocked on
-// a stalled client is cut at once, without waiting for its deadline.
+// Serve writes events to the client of a net/http handler as one event
+// stream, the response to r. It sends status 200 with Content-Type
+// text/event-stream, Cache-Control no-cache, X-Accel-Buffering no and, on
+// HTTP/1.x, Connection keep-alive, flushed at once so the client's
+// EventSource opens before the first event. Each event is flushed as it is
+// written, together with those already queued behind it (up to 64): a
+// stream that has fallen behind catches up in one write. A message that
+// cannot be written is passed to OnReject and skipped. A heartbeat comment
+// keeps idle streams open, and each write has its own deadline, so a
+// stalled client is dropped rather than holding the stream. When
+// r.Context() ends, a write blocked on a stalled client is cut at once,
+// without waiting for its deadline.
 //
 // A HEAD request gets the same status and headers, and no stream: the
 // channel is not read.
@@ -46,8 +38,8 @@ func Serve(c echo.Context, events <-chan Message, options ...Option) error {
 //   - nil, when the channel is closed while r.Context() is live;
 //   - r.Context()'s error, when that context ends between writes (the
 //     client went away, or the server or app is shutting down), or when
-//     the channel is closed after it ended, as a Stream producer's is; the
-//     response then ends cleanly;
+//     the channel is closed after it ended, as a channel made by Produce
+//     is; the response then ends cleanly;
 //   - the error of a write or flush that fails: a client gone away in the
 //     middle of a write, a stalled client missing WriteTimeout, or a write
 //     cut short because r.Context() ended while it was under way (on
@@ -56,8 +48,9 @@ func Serve(c echo.Context, events <-chan Message, options ...Option) error {
 //   - an error wrapping ErrNoFlush, before anything is written, when w
 //     cannot flush.
 //
-// The producer should stop when r.Context() ends; Stream makes that easy.
-func ServeHTTP(w http.ResponseWriter, r *http.Request, events <-chan Message, options ...Option) error {
+// The producer should stop when r.Context() ends; Produce makes that easy.
+// From an echo handler, pass c.Response() and c.Request().
+func Serve(w http.ResponseWriter, r *http.Request, events <-chan Message, options ...Option) error {
 	s, err := newStream(w, r, options)
 	if err != nil {
 		return err
@@ -85,9 +78,9 @@ func ServeHTTP(w http.ResponseWriter, r *http.Request, events <-chan Message, op
 	return s.run(events, maxBatch)
 }
 
-// newStream checks that w can flush and returns the stream that ServeHTTP
-// runs on it. It is not inlined, so that its work stays out of ServeHTTP's
-// stack frame (see ServeHTTP).
+// newStream checks that w can flush and returns the stream that Serve
+// runs on it. It is not inlined, so that its work stays out of Serve's
+// stack frame (see Serve).
 //
 //go:noinline
 func newStream(w http.ResponseWriter, r *http.Request, options []Option) (*stream, error) {
@@ -145,8 +138,8 @@ func (s *stream) run(events <-chan Message, batch int) error {
 		select {
 		case m, ok := <-events:
 			if !ok {
-				// A producer made with Stream closes the channel when the
-				// client leaves; report that as such.
+				// A channel made by Produce is closed when the client
+				// leaves; report that as such.
 				return s.ctx.Err()
 			}
 			closed, err := s.writeEvents(m, events, &buf, batch)
@@ -204,7 +197,7 @@ type stream struct {
 	writing     bool // a write or flush is under way
 	aborted     bool // the context ended: no write starts any more
 	cut         bool // abort cut a write: the deadline stays in the past
-	finished    bool // ServeHTTP is returning: leave the deadline alone
+	finished    bool // Serve is returning: leave the deadline alone
 	// keepDeadline leaves the write deadline in place between writes
 	// (HTTP/1.x); armed is the deadline in place, zero when none.
 	keepDeadline bool
@@ -230,7 +223,7 @@ func (s *stream) abort() {
 	s.signal()
 }
 
-// finish is called as ServeHTTP returns. It stops the context callback;
+// finish is called as Serve returns. It stops the context callback;
 // then, unless a write was cut, it bounds the bytes net/http writes to end
 // the response, and it keeps a late abort from touching a connection that
 // may serve the next request.
@@ -295,7 +288,7 @@ func (s *stream) end(err error) error {
 
 // flushError wraps the error of a flush. It is not inlined, so that its
 // work stays out of end's stack frame, under which the headers are
-// flushed (see ServeHTTP).
+// flushed (see Serve).
 //
 //go:noinline
 func flushError(err error) error {
@@ -411,7 +404,8 @@ func canFlush(w http.ResponseWriter) bool {
 }
 
 // LastEventID is the id of the last event the client saw, from the
-// Last-Event-ID header an EventSource sends when it reconnects.
-func LastEventID(c echo.Context) string {
-	return c.Request().Header.Get("Last-Event-ID")
+// Last-Event-ID header an EventSource sends when it reconnects; "" when
+// there is none. From an echo handler, pass c.Request().
+func LastEventID(r *http.Request) string {
+	return r.Header.Get("Last-Event-ID")
 }

@@ -18,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labstack/echo/v4"
 	gosse "github.com/tmaxmax/go-sse"
 	"go.uber.org/goleak"
 
@@ -129,14 +128,14 @@ func TestServeHeaders(t *testing.T) {
 			release := make(chan struct{})
 			srv := startServer(t, p.http2, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Length", "99") // must not survive
-				events := sse.Stream(r.Context(), func(ctx context.Context, emit func(sse.Message) bool) {
+				events := sse.Produce(r.Context(), func(ctx context.Context, emit func(sse.Message) bool) {
 					select {
 					case <-release:
 						emit(sse.Message{Data: "first"})
 					case <-ctx.Done():
 					}
 				})
-				sse.ServeHTTP(w, r, events)
+				sse.Serve(w, r, events)
 			}), nil)
 
 			// The response arrives while the producer is still held back:
@@ -175,16 +174,16 @@ func TestServeHeaders(t *testing.T) {
 	}
 }
 
-// TestServeHTTPConnectionHeader checks the protocol switch itself; over the
+// TestServeConnectionHeader checks the protocol switch itself; over the
 // network an HTTP/2 server would drop a Connection header anyway.
-func TestServeHTTPConnectionHeader(t *testing.T) {
+func TestServeConnectionHeader(t *testing.T) {
 	for _, major := range []int{1, 2} {
 		w := httptest.NewRecorder()
 		r := httptest.NewRequest(http.MethodGet, "/", nil)
 		r.ProtoMajor = major
 		events := make(chan sse.Message)
 		close(events)
-		if err := sse.ServeHTTP(w, r, events); err != nil {
+		if err := sse.Serve(w, r, events); err != nil {
 			t.Fatal(err)
 		}
 		want := map[int]string{1: "keep-alive", 2: ""}[major]
@@ -205,7 +204,7 @@ func TestServeFlushesEachEvent(t *testing.T) {
 			const n = 5
 			seen := make(chan int)
 			srv := startServer(t, p.http2, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				events := sse.Stream(r.Context(), func(ctx context.Context, emit func(sse.Message) bool) {
+				events := sse.Produce(r.Context(), func(ctx context.Context, emit func(sse.Message) bool) {
 					for i := 1; i <= n; i++ {
 						if !emit(sse.Message{ID: strconv.Itoa(i), Event: "tick", Data: fmt.Sprintf("event %d", i)}) {
 							return
@@ -220,7 +219,7 @@ func TestServeFlushesEachEvent(t *testing.T) {
 						}
 					}
 				})
-				sse.ServeHTTP(w, r, events, sse.Heartbeat(0))
+				sse.Serve(w, r, events, sse.Heartbeat(0))
 			}), nil)
 
 			ctx := testContext(t)
@@ -250,7 +249,7 @@ func TestServeFlushesEachEvent(t *testing.T) {
 
 func TestServeHeartbeat(t *testing.T) {
 	srv := startServer(t, false, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sse.ServeHTTP(w, r, make(chan sse.Message), sse.Heartbeat(20*time.Millisecond))
+		sse.Serve(w, r, make(chan sse.Message), sse.Heartbeat(20*time.Millisecond))
 	}), nil)
 	resp := open(t, testContext(t), srv, nil)
 	lines := bufio.NewReader(resp.Body)
@@ -277,7 +276,7 @@ func TestServeOnReject(t *testing.T) {
 		events <- sse.Message{ID: "2", Data: func() {}}
 		events <- sse.Message{ID: "3", Data: "good"}
 		close(events)
-		sse.ServeHTTP(w, r, events, sse.OnReject(func(m sse.Message, err error) {
+		sse.Serve(w, r, events, sse.OnReject(func(m sse.Message, err error) {
 			rejected <- err
 		}))
 	}), nil)
@@ -295,14 +294,14 @@ func TestServeOnReject(t *testing.T) {
 }
 
 func TestServeLastEventID(t *testing.T) {
-	e := echo.New()
-	e.GET("/", func(c echo.Context) error {
+	srv := startServer(t, false, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		events := make(chan sse.Message, 1)
-		events <- sse.Message{Data: "last=" + sse.LastEventID(c)}
+		events <- sse.Message{Data: "last=" + sse.LastEventID(r)}
 		close(events)
-		return sse.Serve(c, events)
-	})
-	srv := startServer(t, false, e, nil)
+		if err := sse.Serve(w, r, events); err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	}), nil)
 	for _, id := range []string{"", "41", "topic:7"} {
 		header := http.Header{}
 		if id != "" {
@@ -358,7 +357,7 @@ func TestServeNoFlush(t *testing.T) {
 			w, inner := tt.w()
 			events := make(chan sse.Message, 1)
 			events <- sse.Message{Data: "x"}
-			err := sse.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil), events)
+			err := sse.Serve(w, httptest.NewRequest(http.MethodGet, "/", nil), events)
 			if !errors.Is(err, sse.ErrNoFlush) {
 				t.Fatalf("error %v, want ErrNoFlush", err)
 			}
@@ -373,7 +372,7 @@ func TestServeNoFlush(t *testing.T) {
 		events := make(chan sse.Message, 1)
 		events <- sse.Message{Data: "x"}
 		close(events)
-		if err := sse.ServeHTTP(unwrapper{rec}, httptest.NewRequest(http.MethodGet, "/", nil), events); err != nil {
+		if err := sse.Serve(unwrapper{rec}, httptest.NewRequest(http.MethodGet, "/", nil), events); err != nil {
 			t.Fatal(err)
 		}
 		if got := rec.Body.String(); got != "data: x\n\n" || !rec.Flushed {
@@ -383,7 +382,7 @@ func TestServeNoFlush(t *testing.T) {
 }
 
 // TestServeClientLeaves checks that when the client goes away Serve returns,
-// the Stream producer sees its context end, and no goroutine is left.
+// the producer run by Produce sees its context end, and no goroutine is left.
 func TestServeClientLeaves(t *testing.T) {
 	for _, p := range protocols {
 		for _, busy := range []bool{false, true} {
@@ -392,7 +391,7 @@ func TestServeClientLeaves(t *testing.T) {
 				served := make(chan error, 1)
 				producerDone := make(chan struct{})
 				srv := startServer(t, p.http2, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					events := sse.Stream(r.Context(), func(ctx context.Context, emit func(sse.Message) bool) {
+					events := sse.Produce(r.Context(), func(ctx context.Context, emit func(sse.Message) bool) {
 						defer close(producerDone)
 						if !busy {
 							emit(sse.Message{Data: "hello"})
@@ -402,7 +401,7 @@ func TestServeClientLeaves(t *testing.T) {
 						for i := 0; emit(sse.Message{Data: strconv.Itoa(i)}); i++ {
 						}
 					})
-					served <- sse.ServeHTTP(w, r, events)
+					served <- sse.Serve(w, r, events)
 				}), nil)
 
 				ctx, cancel := context.WithCancel(testContext(t))
@@ -435,12 +434,12 @@ func TestServeChannelClosed(t *testing.T) {
 		t.Run(p.name, func(t *testing.T) {
 			served := make(chan error, 1)
 			srv := startServer(t, p.http2, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				events := sse.Stream(r.Context(), func(ctx context.Context, emit func(sse.Message) bool) {
+				events := sse.Produce(r.Context(), func(ctx context.Context, emit func(sse.Message) bool) {
 					for i := 1; i <= 3; i++ {
 						emit(sse.Message{ID: strconv.Itoa(i), Data: "x"})
 					}
 				})
-				served <- sse.ServeHTTP(w, r, events)
+				served <- sse.Serve(w, r, events)
 			}), nil)
 			resp := open(t, testContext(t), srv, nil)
 			body, err := io.ReadAll(resp.Body)
@@ -467,7 +466,7 @@ func TestServeIdleLongerThanWriteTimeout(t *testing.T) {
 			seen := make(chan struct{})
 			served := make(chan error, 1)
 			srv := startServer(t, p.http2, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				events := sse.Stream(r.Context(), func(ctx context.Context, emit func(sse.Message) bool) {
+				events := sse.Produce(r.Context(), func(ctx context.Context, emit func(sse.Message) bool) {
 					for i := 1; i <= 2; i++ {
 						if !emit(sse.Message{ID: strconv.Itoa(i), Data: "x"}) {
 							return
@@ -485,7 +484,7 @@ func TestServeIdleLongerThanWriteTimeout(t *testing.T) {
 						}
 					}
 				})
-				served <- sse.ServeHTTP(w, r, events, sse.WriteTimeout(timeout), sse.Heartbeat(0))
+				served <- sse.Serve(w, r, events, sse.WriteTimeout(timeout), sse.Heartbeat(0))
 			}), nil)
 
 			ctx := testContext(t)
@@ -522,11 +521,11 @@ func TestServeDropsStalledClient(t *testing.T) {
 	served := make(chan error, 1)
 	big := strings.Repeat("x", 256<<10)
 	srv := startServer(t, false, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		events := sse.Stream(r.Context(), func(ctx context.Context, emit func(sse.Message) bool) {
+		events := sse.Produce(r.Context(), func(ctx context.Context, emit func(sse.Message) bool) {
 			for emit(sse.Message{Data: big}) {
 			}
 		})
-		served <- sse.ServeHTTP(w, r, events, sse.WriteTimeout(100*time.Millisecond))
+		served <- sse.Serve(w, r, events, sse.WriteTimeout(100*time.Millisecond))
 	}), nil)
 
 	dialStalled(t, srv)
@@ -557,7 +556,7 @@ func TestServeOutlivesServerTimeouts(t *testing.T) {
 		for _, p := range protocols {
 			t.Run(name+"/"+p.name, func(t *testing.T) {
 				srv := startServer(t, p.http2, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					events := sse.Stream(r.Context(), func(ctx context.Context, emit func(sse.Message) bool) {
+					events := sse.Produce(r.Context(), func(ctx context.Context, emit func(sse.Message) bool) {
 						tick := time.NewTicker(every)
 						defer tick.Stop()
 						for i := 1; i <= n; i++ {
@@ -571,7 +570,7 @@ func TestServeOutlivesServerTimeouts(t *testing.T) {
 							}
 						}
 					})
-					sse.ServeHTTP(w, r, events)
+					sse.Serve(w, r, events)
 				}), configure)
 
 				start := time.Now()
@@ -604,11 +603,11 @@ func TestServeCancelCutsBlockedWrite(t *testing.T) {
 		ctx, cancel := context.WithCancel(r.Context())
 		defer cancel()
 		cancels <- cancel
-		events := sse.Stream(ctx, func(ctx context.Context, emit func(sse.Message) bool) {
+		events := sse.Produce(ctx, func(ctx context.Context, emit func(sse.Message) bool) {
 			emit(sse.Message{Data: big})
 			<-ctx.Done()
 		})
-		served <- sse.ServeHTTP(w, r.WithContext(ctx), events, sse.WriteTimeout(writeTimeout), sse.Heartbeat(0))
+		served <- sse.Serve(w, r.WithContext(ctx), events, sse.WriteTimeout(writeTimeout), sse.Heartbeat(0))
 	}))
 	writing := make(chan struct{})
 	srv.Listener = &bigWriteListener{Listener: srv.Listener, size: len(big) / 2, writing: writing}
@@ -672,34 +671,6 @@ func (c *bigWriteConn) Write(p []byte) (int, error) {
 	return c.Conn.Write(p)
 }
 
-// TestStreamEmitAfterCancel checks Stream's promise that emit reports false
-// once the context is done, even while the stream is ready to take a
-// message (a select with both cases ready would pick either).
-func TestStreamEmitAfterCancel(t *testing.T) {
-	const tries = 1000
-	ctx, cancel := context.WithCancel(t.Context())
-	sent := make(chan int, 1)
-	events := sse.Stream(ctx, func(ctx context.Context, emit func(sse.Message) bool) {
-		<-ctx.Done()
-		n := 0
-		for range tries {
-			if emit(sse.Message{Data: "late"}) {
-				n++
-			}
-		}
-		sent <- n
-	})
-	cancel()
-	// Keep a receiver waiting, so that a send is always possible.
-	received := 0
-	for range events {
-		received++
-	}
-	if n := receive(t, sent, "the producer"); n != 0 || received != 0 {
-		t.Errorf("after the context ended, emit reported true %d times of %d, and %d messages reached the stream; want none", n, tries, received)
-	}
-}
-
 // TestServeQueuedEventsOverHTTP: messages already queued when the stream
 // writes go out together, intact and in order: a Hub's shared encodings
 // and messages Serve encodes itself (a large one among them), comments,
@@ -751,7 +722,7 @@ func TestServeQueuedEventsOverHTTP(t *testing.T) {
 				}
 				close(events)
 				wants <- want
-				served <- sse.ServeHTTP(w, r, events, sse.Heartbeat(0), sse.OnReject(func(_ sse.Message, err error) { rejected <- err }))
+				served <- sse.Serve(w, r, events, sse.Heartbeat(0), sse.OnReject(func(_ sse.Message, err error) { rejected <- err }))
 			}), nil)
 
 			resp := open(t, testContext(t), srv, nil)
@@ -818,7 +789,7 @@ func TestServeCoalescesFlushes(t *testing.T) {
 		for _, n := range []int{1, 10, 1000} {
 			t.Run(fmt.Sprintf("%s/%d", name, n), func(t *testing.T) {
 				w := &flushRecorder{header: http.Header{}}
-				if err := sse.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil), source(t, n), sse.Heartbeat(0)); err != nil {
+				if err := sse.Serve(w, httptest.NewRequest(http.MethodGet, "/", nil), source(t, n), sse.Heartbeat(0)); err != nil {
 					t.Fatal(err)
 				}
 				events := readEvents(t, w.body.Bytes())

@@ -24,19 +24,19 @@ type streamScope struct {
 
 // StreamContext returns the context of one event stream, derived from
 // parent, and the function that cancels it; call it when the stream ends.
-// Pass the context to Hub.Subscribe and Stream, and serve the stream with
+// Pass the context to Hub.Subscribe and Produce, and serve the stream with
 // a request carrying it (r.WithContext(ctx)). godanet's SSE routes do all
 // of this for their handlers. Under it:
 //
 //   - a Hub that drops the subscription for falling behind cancels ctx
-//     with the cause ErrSlowSubscriber, so ServeHTTP cuts a write blocked
+//     with the cause ErrSlowSubscriber, so Serve cuts a write blocked
 //     on the stalled client at once, instead of at its WriteTimeout, and
 //     the connection's buffers are freed;
-//   - a Stream producer that panics is recovered, its stream ends (its
-//     channel is closed), and onPanic is called with the value and the
-//     stack. A nil onPanic logs them with slog.Default.
+//   - a producer run by Produce that panics is recovered, its stream ends
+//     (its channel is closed), and onPanic is called with the value and
+//     the stack. A nil onPanic logs them with slog.Default.
 //
-// Without StreamContext, Hub and Stream still work: a dropped subscriber
+// Without StreamContext, Hub and Produce still work: a dropped subscriber
 // is noticed at the next write deadline, and a producer's panic is logged
 // with slog.Default.
 func StreamContext(parent context.Context, onPanic func(v any, stack []byte)) (context.Context, context.CancelCauseFunc) {
@@ -82,5 +82,5 @@ func reportPanic(ctx context.Context, v any) {
 		s.onPanic(v, stack)
 		return
 	}
-	slog.Default().Error("sse: panic in a Stream producer; the stream was ended", "panic", v, "stack", string(stack))
+	slog.Default().Error("sse: panic in a producer run by Produce; the stream was ended", "panic", v, "stack", string(stack))
 }

@@ -33,10 +33,10 @@ type ClockController struct {
 // NewClockController paces events 100 ms apart, as Danet's example does.
 func NewClockController() *ClockController { return &ClockController{Every: 100 * time.Millisecond} }
 
-// Hello streams the events. sse.Stream ends the producer with the request,
+// Hello streams the events. sse.Produce ends the producer with the request,
 // so a client that leaves early leaves no goroutine behind.
 func (c *ClockController) Hello(ctx echo.Context) (<-chan sse.Message, error) {
-	return sse.Stream(ctx.Request().Context(), func(ctx context.Context, emit func(sse.Message) bool) {
+	return sse.Produce(ctx.Request().Context(), func(ctx context.Context, emit func(sse.Message) bool) {
 		tick := time.NewTicker(c.Every)
 		defer tick.Stop()
 		for id := 0; ; id++ {

@@ -45,12 +45,12 @@ type FeedController struct {
 
 // Hub-backed: history newer than the client's Last-Event-ID first, then live events.
 func (f *FeedController) News(c echo.Context) (<-chan sse.Message, error) {
-	return f.Hub.Subscribe(c.Request().Context(), "news", sse.LastEventID(c))
+	return f.Hub.Subscribe(c.Request().Context(), "news", sse.LastEventID(c.Request()))
 }
 
-// A producer: sse.Stream runs it in a goroutine that ends with the client.
+// A producer: sse.Produce runs it in a goroutine that ends with the client.
 func (f *FeedController) Clock(c echo.Context) (<-chan sse.Message, error) {
-	return sse.Stream(c.Request().Context(), func(ctx context.Context, emit func(sse.Message) bool) {
+	return sse.Produce(c.Request().Context(), func(ctx context.Context, emit func(sse.Message) bool) {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
 		for {

@@ -67,7 +67,7 @@ func (c *TodoController) Get(ctx echo.Context, in TodoID) (Todo, error) {
 // Events streams every change. A browser that reconnects sends
 // Last-Event-ID and first gets the changes it missed.
 func (c *TodoController) Events(ctx echo.Context) (<-chan sse.Message, error) {
-	return c.Hub.Subscribe(ctx.Request().Context(), allTodos, sse.LastEventID(ctx))
+	return c.Hub.Subscribe(ctx.Request().Context(), allTodos, sse.LastEventID(ctx.Request()))
 }
 
 // EventsOf streams the changes to one todo: connecting to a resource's
@@ -76,7 +76,7 @@ func (c *TodoController) EventsOf(ctx echo.Context, in TodoID) (<-chan sse.Messa
 	if _, err := c.Todos.Get(ctx.Request().Context(), in.ID); err != nil {
 		return nil, err
 	}
-	return c.Hub.Subscribe(ctx.Request().Context(), todoTopic(in.ID), sse.LastEventID(ctx))
+	return c.Hub.Subscribe(ctx.Request().Context(), todoTopic(in.ID), sse.LastEventID(ctx.Request()))
 }
 
 // Create adds a todo.

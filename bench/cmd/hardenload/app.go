@@ -41,7 +41,7 @@ func NewFeedController(h *sse.Hub) *FeedController { return &FeedController{Hub:
 
 // Events streams the topic from the client's Last-Event-ID on.
 func (f *FeedController) Events(c echo.Context) (<-chan sse.Message, error) {
-	return f.Hub.Subscribe(c.Request().Context(), topic, sse.LastEventID(c))
+	return f.Hub.Subscribe(c.Request().Context(), topic, sse.LastEventID(c.Request()))
 }
 
 // Create takes a note and says how big its body was.

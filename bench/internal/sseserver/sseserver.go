@@ -272,7 +272,7 @@ func NewStreamController(h *sse.Hub) *StreamController { return &StreamControlle
 
 // Events streams the topic from the client's Last-Event-ID on.
 func (s *StreamController) Events(c echo.Context) (<-chan sse.Message, error) {
-	return s.Hub.Subscribe(c.Request().Context(), "bench", sse.LastEventID(c))
+	return s.Hub.Subscribe(c.Request().Context(), "bench", sse.LastEventID(c.Request()))
 }
 
 // Publish publishes each line of the request body.

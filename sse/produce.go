@@ -2,14 +2,15 @@ package sse
 
 import "context"
 
-// Stream runs produce in a goroutine and returns the channel it emits to,
-// closed when produce returns. emit hands one message to the stream and
-// reports whether it did: once ctx is done it always reports false, and
-// the message is not sent; produce should then return. Pass the
-// request's context, so that the goroutine ends with the stream:
+// Produce runs produce in a goroutine and returns the channel it emits
+// to, closed when produce returns: the events of one stream, to pass to
+// Serve or to return from a godanet SSE route. emit hands one message to
+// the stream and reports whether it did: once ctx is done it always
+// reports false, and the message is not sent; produce should then return.
+// Pass the request's context, so that the goroutine ends with the stream:
 //
-//	func (c *Clock) Ticks(ctx echo.Context) (<-chan sse.Message, error) {
-//		return sse.Stream(ctx.Request().Context(), func(ctx context.Context, emit func(sse.Message) bool) {
+//	func clock(w http.ResponseWriter, r *http.Request) {
+//		ticks := sse.Produce(r.Context(), func(ctx context.Context, emit func(sse.Message) bool) {
 //			t := time.NewTicker(time.Second)
 //			defer t.Stop()
 //			for {
@@ -22,14 +23,15 @@ import "context"
 //					}
 //				}
 //			}
-//		}), nil
+//		})
+//		_ = sse.Serve(w, r, ticks)
 //	}
 //
 // A panic in produce does not end the process: it is recovered, the
 // channel is closed so the stream ends cleanly, and the panic is reported
 // as StreamContext says (with its stack, and in a godanet route with the
 // route and the request id).
-func Stream(ctx context.Context, produce func(ctx context.Context, emit func(Message) bool)) <-chan Message {
+func Produce(ctx context.Context, produce func(ctx context.Context, emit func(Message) bool)) <-chan Message {
 	events := make(chan Message)
 	go func() {
 		defer close(events)
