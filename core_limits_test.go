@@ -265,7 +265,7 @@ func TestStreamProducerPanicEndsOnlyItsStream(t *testing.T) {
 		}
 	}
 	waitFor(t, "the panic in the log", func() bool { return strings.Contains(logs.String(), "nil map") })
-	for _, want := range []string{"panic in handler", "route=\"GET /limits/panics\"", "request_id=req-panic", "sse.Stream producer", "stack="} {
+	for _, want := range []string{"panic in handler", "route=\"GET /limits/panics\"", "request_id=req-panic", "sse.Produce producer", "stack="} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("the log lacks %q:\n%s", want, logs.String())
 		}

@@ -470,10 +470,12 @@ func TestEchoMiddlewareWorksUnchanged(t *testing.T) {
 func TestRoutesAreLoggedAtStart(t *testing.T) {
 	h := newHarness(t)
 	logs := h.logs.String()
+	// One line per controller, listing its routes and their handlers.
 	for _, line := range []string{
-		"method=POST path=/notes handler=NoteController.Create guards=godanet_test.AppGuard,godanet_test.TraceGuard,godanet_test.TokenGuard",
-		"method=GET path=/admin/stats handler=AdminController.Stats",
-		"method=ANY path=/notes/echo-method handler=NoteController.Method",
+		`msg="godanet: routes mapped" module=notes controller=NoteController routes="GET /notes List, `,
+		", POST /notes Create, ",
+		`msg="godanet: routes mapped" module=notes controller=AdminController routes="GET /admin/stats Stats, `,
+		", ANY /notes/echo-method Method\"",
 	} {
 		if !strings.Contains(logs, line) {
 			t.Errorf("start-up log lacks %q:\n%s", line, logs)

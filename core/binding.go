@@ -3,16 +3,24 @@ package core
 import (
 	"encoding"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"os"
 	"reflect"
-	"strconv"
 	"strings"
 
-	"github.com/labstack/echo/v4"
+	"github.com/go-playground/validator/v10"
+)
+
+// Media types and headers core reads and writes.
+const (
+	mimeJSON          = "application/json"
+	mimeForm          = "application/x-www-form-urlencoded"
+	mimeMultipartForm = "multipart/form-data"
+	mimeOctetStream   = "application/octet-stream"
+	mimeProblem       = "application/problem+json"
+	headerContentType = "Content-Type"
+	headerRequestID   = "X-Request-Id"
+	headerLocation    = "Location"
 )
 
 // Sources of input fields, as FieldError.Source names them.
@@ -52,6 +60,9 @@ type bindPlan struct {
 	// nested are the struct types inside the input, checked for unknown
 	// validate rules at start-up like the input itself.
 	nested []reflect.Type
+	// pathFields are the fields read from the path, in field order, so
+	// that start-up checks the path has each of them.
+	pathFields []inputField
 }
 
 // newBindPlan reads the struct's tags once.
@@ -66,10 +77,10 @@ func newBindPlan(t reflect.Type) (*bindPlan, error) {
 	var jsonFields, formFields bool
 	p.addFields(p.typ, nil, true, "", "", &jsonFields, &formFields)
 	if jsonFields {
-		p.mediaTypes = append(p.mediaTypes, echo.MIMEApplicationJSON)
+		p.mediaTypes = append(p.mediaTypes, mimeJSON)
 	}
 	if formFields {
-		p.mediaTypes = append(p.mediaTypes, echo.MIMEApplicationForm, echo.MIMEMultipartForm)
+		p.mediaTypes = append(p.mediaTypes, mimeForm, mimeMultipartForm)
 	}
 	return p, nil
 }
@@ -122,6 +133,9 @@ func (p *bindPlan) addFields(t reflect.Type, index []int, rooted bool, goPrefix,
 			}
 		} else if rooted {
 			p.notBody = append(p.notBody, at)
+			if field.source == sourcePath {
+				p.pathFields = append(p.pathFields, field)
+			}
 		}
 		p.fields[field.goPath] = field
 	}
@@ -163,16 +177,28 @@ func implementsUnmarshaler(t reflect.Type) bool {
 	return pt.Implements(reflect.TypeFor[json.Unmarshaler]()) || pt.Implements(reflect.TypeFor[encoding.TextUnmarshaler]())
 }
 
-// bind fills dst (a pointer to the input struct) with echo's binder. The
-// body goes first and the path last, so a body or query can never override
-// the resource the URL names.
-func (p *bindPlan) bind(c echo.Context, dst any) error {
-	b := defaultBinder(c)
+// decode is the pipeline's first stage: it fills dst, a pointer to the
+// input struct, from the request, then validates it.
+func (p *bindPlan) decode(c Context, v *validator.Validate, dst any) error {
+	if err := p.bind(c, dst); err != nil {
+		return err
+	}
+	return p.validate(v, dst)
+}
+
+// bind fills dst with echo's binder. The body goes first and the path
+// last, so a body or query can never override the resource the URL names.
+// A custom Binder set on App.Echo() reads the whole input instead.
+func (p *bindPlan) bind(c Context, dst any) error {
+	b := binderOf(c)
+	if b.custom != nil {
+		return b.custom.Bind(dst, c)
+	}
 	if p.body && c.Request().ContentLength != 0 {
 		if err := p.checkMediaType(c.Request()); err != nil {
 			return err
 		}
-		if err := b.BindBody(c, dst); err != nil {
+		if err := b.body(c, dst); err != nil {
 			if isForm(c) {
 				return p.paramError(c, sourceBody, err)
 			}
@@ -188,17 +214,17 @@ func (p *bindPlan) bind(c echo.Context, dst any) error {
 		}
 	}
 	if p.query {
-		if err := b.BindQueryParams(c, dst); err != nil {
+		if err := b.query(c, dst); err != nil {
 			return p.paramError(c, sourceQuery, err)
 		}
 	}
 	if p.header {
-		if err := b.BindHeaders(c, dst); err != nil {
+		if err := b.headers(c, dst); err != nil {
 			return p.paramError(c, sourceHeader, err)
 		}
 	}
 	if p.path {
-		if err := b.BindPathParams(c, dst); err != nil {
+		if err := b.path(c, dst); err != nil {
 			return p.paramError(c, sourcePath, err)
 		}
 	}
@@ -210,7 +236,7 @@ func (p *bindPlan) bind(c echo.Context, dst any) error {
 // form encoding for a JSON input, which would otherwise bind nothing and
 // fail validation with a misleading "required".
 func (p *bindPlan) checkMediaType(r *http.Request) error {
-	contentType := r.Header.Get(echo.HeaderContentType)
+	contentType := r.Header.Get(headerContentType)
 	base, _, _ := strings.Cut(contentType, ";")
 	base = strings.TrimSpace(base)
 	for _, accepted := range p.mediaTypes {
@@ -226,172 +252,4 @@ func (p *bindPlan) checkMediaType(r *http.Request) error {
 		return NewProblem(http.StatusUnsupportedMediaType, "the request body has no Content-Type; send it as %s", accepted)
 	}
 	return NewProblem(http.StatusUnsupportedMediaType, "the request body is %s, but this route reads %s", base, accepted)
-}
-
-// defaultBinder is echo's binder: the app's own if it has one of the
-// DefaultBinder kind (the usual case), else a fresh one.
-func defaultBinder(c echo.Context) *echo.DefaultBinder {
-	if b, ok := c.Echo().Binder.(*echo.DefaultBinder); ok {
-		return b
-	}
-	return &echo.DefaultBinder{}
-}
-
-// bindError is a 400 that says which input was wrong.
-type bindError struct {
-	detail string
-	fields []FieldError
-	cause  error
-}
-
-func (e *bindError) Error() string { return e.detail }
-func (e *bindError) Unwrap() error { return e.cause }
-
-// bodyError explains why the body could not be read. Other errors (413
-// from BodyLimit, 415 for an unknown content type) keep their status.
-func bodyError(err error) error {
-	var (
-		syntax   *json.SyntaxError
-		typeErr  *json.UnmarshalTypeError
-		maxBytes *http.MaxBytesError
-	)
-	switch {
-	case errors.As(err, &maxBytes):
-		return bodyTooLarge(maxBytes.Limit)
-	case errors.Is(err, errTrailingData):
-		return &bindError{detail: "the request body has more after its JSON value; send exactly one JSON value", cause: err}
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		return NewProblem(http.StatusRequestTimeout, "the request body did not arrive in time")
-	case errors.As(err, &syntax):
-		return &bindError{detail: fmt.Sprintf("the request body is not valid JSON: %s (at byte %d)", syntax.Error(), syntax.Offset), cause: err}
-	case errors.As(err, &typeErr):
-		field, want, got := typeErr.Field, describeType(typeErr.Type), withArticle(typeErr.Value)
-		if field == "" {
-			return &bindError{detail: fmt.Sprintf("the request body is %s, but it must be %s", got, want), cause: err}
-		}
-		return &bindError{
-			detail: fmt.Sprintf("the request body has %s where %q needs %s", got, field, want),
-			fields: []FieldError{{Field: field, Source: sourceBody, Rule: "type", Message: fmt.Sprintf("must be %s, got %s", want, got)}},
-			cause:  err,
-		}
-	case errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected EOF"):
-		return &bindError{detail: "the request body is not valid JSON: it ends too soon", cause: err}
-	}
-	return err
-}
-
-// withArticle puts "a" or "an" before a JSON kind: "an array", "a number".
-func withArticle(kind string) string {
-	if kind != "" && strings.ContainsRune("aeiou", rune(kind[0])) {
-		return "an " + kind
-	}
-	return "a " + kind
-}
-
-// isForm reports whether the body is a form, which echo's binder reads
-// field by field like query parameters.
-func isForm(c echo.Context) bool {
-	ct := c.Request().Header.Get(echo.HeaderContentType)
-	return strings.HasPrefix(ct, echo.MIMEApplicationForm) || strings.HasPrefix(ct, echo.MIMEMultipartForm)
-}
-
-// paramError finds which field of a source failed to convert (echo's
-// error does not say) by converting each value again. It runs only on the
-// error path.
-func (p *bindPlan) paramError(c echo.Context, source string, err error) error {
-	for _, f := range p.fields {
-		if f.source != source {
-			continue
-		}
-		for _, raw := range rawValues(c, f) {
-			if convErr := convertible(raw, f.typ); convErr != nil {
-				what := map[string]string{sourcePath: "path parameter", sourceQuery: "query parameter", sourceHeader: "header", sourceBody: "form field"}[source]
-				msg := fmt.Sprintf("must be %s, got %q", describeType(f.typ), raw)
-				return &bindError{
-					detail: fmt.Sprintf("%s %q %s", what, f.name, msg),
-					fields: []FieldError{{Field: f.name, Source: source, Rule: "type", Message: msg}},
-					cause:  err,
-				}
-			}
-		}
-	}
-	if source == sourceBody {
-		return bodyError(err) // not a field's value: a broken form, or too large
-	}
-	return &bindError{detail: fmt.Sprintf("a %s parameter could not be read", source), cause: err}
-}
-
-func rawValues(c echo.Context, f inputField) []string {
-	switch f.source {
-	case sourcePath:
-		return []string{c.Param(f.name)}
-	case sourceQuery:
-		return c.QueryParams()[f.name]
-	case sourceHeader:
-		return c.Request().Header.Values(f.name)
-	case sourceBody:
-		if form, err := c.FormParams(); err == nil {
-			return form[f.name]
-		}
-	}
-	return nil
-}
-
-// convertible reports whether raw can be read as t the way echo's binder
-// reads it.
-func convertible(raw string, t reflect.Type) error {
-	if t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if u, ok := reflect.New(t).Interface().(echo.BindUnmarshaler); ok {
-		return u.UnmarshalParam(raw)
-	}
-	if u, ok := reflect.New(t).Interface().(encoding.TextUnmarshaler); ok {
-		return u.UnmarshalText([]byte(raw))
-	}
-	if t.Kind() == reflect.Slice {
-		t = t.Elem()
-	}
-	if raw == "" {
-		return nil // echo leaves the zero value
-	}
-	var err error
-	switch t.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		_, err = strconv.ParseInt(raw, 10, t.Bits())
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		_, err = strconv.ParseUint(raw, 10, t.Bits())
-	case reflect.Float32, reflect.Float64:
-		_, err = strconv.ParseFloat(raw, t.Bits())
-	case reflect.Bool:
-		_, err = strconv.ParseBool(raw)
-	}
-	return err
-}
-
-// describeType names a Go type for clients: "an integer", "a string".
-func describeType(t reflect.Type) string {
-	if t == nil {
-		return "a value"
-	}
-	if t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return "an integer"
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "a non-negative integer"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.String:
-		return "a string"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.Map, reflect.Struct:
-		return "an object"
-	}
-	return "a " + t.String()
 }

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/labstack/echo/v4"
 )
 
 // controllerInfo is a built controller and what its tags and Routes say.
@@ -20,7 +18,7 @@ type controllerInfo struct {
 	short      string        // "TodoController"
 	prefix     string
 	guards     []Guard
-	middleware []echo.MiddlewareFunc
+	middleware []MiddlewareFunc
 	filters    []ErrorFilter
 	routes     []*Route
 }
@@ -28,11 +26,11 @@ type controllerInfo struct {
 // errorf formats a start-up error that says where: module, controller and,
 // when given, the route.
 func (ci *controllerInfo) errorf(rt *Route, format string, args ...any) error {
-	where := fmt.Sprintf("godanet: module %q: controller %s", ci.module, ci.name)
+	e := &ControllerError{Module: ci.module, Controller: ci.name, Err: fmt.Errorf(format, args...)}
 	if rt != nil {
-		where += fmt.Sprintf(": route %s %s", rt.method, joinPath(ci.prefix, rt.path))
+		e.Route = rt.method + " " + joinPath(ci.prefix, rt.path)
 	}
-	return fmt.Errorf(where+": "+format, args...)
+	return e
 }
 
 // readController reads a controller's tags and calls its Routes method.
@@ -142,7 +140,7 @@ func (ci *controllerInfo) readBuilderRoute(rt *Route) error {
 
 // checkNil rejects a nil guard, middleware or filter, which would panic on
 // every request; errorf says where.
-func checkNil(errorf func(string, ...any) error, guards []Guard, middleware []echo.MiddlewareFunc, filters []ErrorFilter) error {
+func checkNil(errorf func(string, ...any) error, guards []Guard, middleware []MiddlewareFunc, filters []ErrorFilter) error {
 	for i, g := range guards {
 		if v := reflect.ValueOf(g); g == nil || (v.Kind() == reflect.Pointer || v.Kind() == reflect.Func) && v.IsNil() {
 			return errorf("guard %d is nil; is the field holding it set by the constructor?", i+1)
@@ -150,12 +148,12 @@ func checkNil(errorf func(string, ...any) error, guards []Guard, middleware []ec
 	}
 	for i, mw := range middleware {
 		if mw == nil {
-			return errorf("middleware %d is nil; pass an echo.MiddlewareFunc", i+1)
+			return errorf("middleware %d is nil; pass a core.MiddlewareFunc", i+1)
 		}
 	}
 	for i, f := range filters {
 		if f == nil {
-			return errorf("error filter %d is nil; pass a func(error, echo.Context) error", i+1)
+			return errorf("error filter %d is nil; pass a func(error, core.Context) error", i+1)
 		}
 	}
 	return nil
@@ -176,7 +174,7 @@ func (ci *controllerInfo) handlerCandidates() []string {
 
 // readRefs resolves the guards, use and filters tags: comma-separated names
 // of the controller's fields or methods.
-func (ci *controllerInfo) readRefs(tag reflect.StructTag, rt *Route, guards *[]Guard, middleware *[]echo.MiddlewareFunc, filters *[]ErrorFilter) error {
+func (ci *controllerInfo) readRefs(tag reflect.StructTag, rt *Route, guards *[]Guard, middleware *[]MiddlewareFunc, filters *[]ErrorFilter) error {
 	for _, name := range splitList(tag.Get("guards")) {
 		v, what, err := ci.ref(rt, "guard", name)
 		if err != nil {
@@ -185,13 +183,13 @@ func (ci *controllerInfo) readRefs(tag reflect.StructTag, rt *Route, guards *[]G
 		switch g := v.Interface().(type) {
 		case Guard:
 			*guards = append(*guards, g)
-		case func(echo.Context) (bool, error):
+		case func(Context) (bool, error):
 			*guards = append(*guards, GuardFunc(g))
 		default:
 			if reflect.PointerTo(v.Type()).Implements(reflect.TypeFor[Guard]()) {
 				return ci.errorf(rt, "guard reference %q: %s is a %v, whose CanActivate has a pointer receiver; make the field a *%v", name, what, v.Type(), v.Type())
 			}
-			return ci.errorf(rt, "guard reference %q is not a guard: %s is a %v, which has no method CanActivate(echo.Context) (bool, error)", name, what, v.Type())
+			return ci.errorf(rt, "guard reference %q is not a guard: %s is a %v, which has no method CanActivate(core.Context) (bool, error)", name, what, v.Type())
 		}
 	}
 	for _, name := range splitList(tag.Get("use")) {
@@ -199,10 +197,10 @@ func (ci *controllerInfo) readRefs(tag reflect.StructTag, rt *Route, guards *[]G
 		if err != nil {
 			return err
 		}
-		if !v.Type().ConvertibleTo(reflect.TypeFor[echo.MiddlewareFunc]()) {
-			return ci.errorf(rt, "middleware reference %q is not middleware: %s is a %v; it must be an echo.MiddlewareFunc", name, what, v.Type())
+		if !v.Type().ConvertibleTo(reflect.TypeFor[MiddlewareFunc]()) {
+			return ci.errorf(rt, "middleware reference %q is not middleware: %s is a %v; it must be a core.MiddlewareFunc", name, what, v.Type())
 		}
-		*middleware = append(*middleware, v.Convert(reflect.TypeFor[echo.MiddlewareFunc]()).Interface().(echo.MiddlewareFunc))
+		*middleware = append(*middleware, v.Convert(reflect.TypeFor[MiddlewareFunc]()).Interface().(MiddlewareFunc))
 	}
 	for _, name := range splitList(tag.Get("filters")) {
 		v, what, err := ci.ref(rt, "filter", name)
@@ -210,7 +208,7 @@ func (ci *controllerInfo) readRefs(tag reflect.StructTag, rt *Route, guards *[]G
 			return err
 		}
 		if !v.Type().ConvertibleTo(reflect.TypeFor[ErrorFilter]()) {
-			return ci.errorf(rt, "filter reference %q is not an error filter: %s is a %v; it must be a func(error, echo.Context) error", name, what, v.Type())
+			return ci.errorf(rt, "filter reference %q is not an error filter: %s is a %v; it must be a func(error, core.Context) error", name, what, v.Type())
 		}
 		*filters = append(*filters, v.Convert(reflect.TypeFor[ErrorFilter]()).Interface().(ErrorFilter))
 	}

@@ -26,30 +26,46 @@
 //	}
 //
 // Both styles may be mixed; they form one route table, and the same method
-// and path declared twice is an error. Handlers are called through
-// reflection, planned at start-up; a builder route may wrap its handler in
-// Typed to be called as plain Go code, at the cost of hand-written echo. The tags guards, use and filters
+// and path declared twice is an error. The tags guards, use and filters
 // name fields or methods of the controller, comma-separated.
+//
+// # One pipeline
+//
+// Every route, tag or builder, plain, Typed or SSE, is one handler built
+// at start-up from three stages, decode (bind and validate the input),
+// call (the handler) and finish (JSON, text, bytes, no body, or the event
+// stream), wrapped in links: body limit, middleware, panic recovery, error
+// filters and guards (pipeline.go). A handler named in a tag, or given to
+// the builder as a method value, is called through reflect.Value.Call,
+// planned at start-up; a builder route may wrap its handler in Typed to be
+// called as plain Go code, at the cost of hand-written echo.
 //
 // # Handlers
 //
 // A handler is one of
 //
-//	func(echo.Context) error
-//	func(echo.Context) (T, error)
-//	func(echo.Context, In) error
-//	func(echo.Context, In) (T, error)
+//	func(core.Context) error
+//	func(core.Context) (T, error)
+//	func(core.Context, In) error
+//	func(core.Context, In) (T, error)
 //
-// In is a struct (or pointer to one) bound with echo's binder: body first
+// core.Context is echo v4's Context; write core.Context, so that a move to
+// another echo is a change inside core (echo.go, its one file that
+// imports echo). In is a struct (or pointer to one) bound with echo's
+// binder: body first
 // (json, form), then query, header, and path params. A field tagged param,
 // query or header is filled from that source only: what the body put there
 // is cleared first, so a client cannot set a header-only field (a role, an
-// owner) through the JSON body. Then it is validated with the App's one
+// owner) through the JSON body. A Binder set on App.Echo() replaces these
+// steps: it reads the whole input, in its own order, and its errors answer
+// as a handler's do. Then the input is validated with the App's one
 // validator/v10 instance (validate tags; WithValidation adds rules). T is
 // written as JSON with the route's status (default 200); a string as
 // text/plain; []byte as application/octet-stream; with status 204 or 304
 // nothing is written. A handler that returns only error and writes nothing
-// answers with the route's status and no body. Statuses are 200 to 599.
+// answers with the route's status and no body. Statuses are 200 to 599;
+// a 3xx route's handler returns only an error and sets Location (or calls
+// c.Redirect): without one, the request is a logged 500.
 // Every GET route also answers HEAD (same headers, no body) unless a HEAD
 // route is declared for its path; an SSE route's HEAD gets the stream's
 // status and headers and no stream.
@@ -98,9 +114,15 @@
 // # Start-up
 //
 // New does every check once: tags, handler signatures, validate tags
-// (an unknown rule fails New, not the first request), guard and middleware
-// references, duplicate routes, and the module graph. Its errors name the
-// module, controller, route or provider and how to fix the mistake.
+// (an unknown rule fails New, not the first request), a param field whose
+// name the route's path lacks, a 3xx route that returns a body, guard and
+// middleware references, duplicate routes, and the module graph. Its
+// errors name the module, controller, route or provider and how to fix
+// the mistake; a controller's mistake is a *ControllerError and an
+// option's an *OptionError, for errors.As. Start-up time is linear in the
+// number of routes and input types. The route map is logged a line per
+// controller, SSE routes marked; past 100 routes, one line, and the map
+// at debug level.
 //
 // # Lifecycle
 //
@@ -117,6 +139,6 @@
 //
 // An SSE route's handler gets a context made by sse.StreamContext: a Hub
 // that drops its subscription for falling behind cuts the connection at
-// once, and a panic in its sse.Stream producer ends only that stream and
+// once, and a panic in a producer run by sse.Produce ends only that stream and
 // is logged with the stack, the route and the request id.
 package core

@@ -3,51 +3,17 @@ package core
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
-	"runtime/debug"
 	"strings"
-
-	"github.com/labstack/echo/v4"
 
 	"github.com/godanet/godanet/sse"
 )
 
-// ErrorFilter maps an error to the error that should answer the request,
-// like a NestJS exception filter. It returns err unchanged when it does not
-// care, another error (a *Problem, an *echo.HTTPError) to change the answer,
-// or nil when it has written the response itself.
-//
-//	func(err error, c echo.Context) error {
-//		if errors.Is(err, ErrNoSuchTodo) {
-//			return core.NotFound("no such todo")
-//		}
-//		return err
-//	}
-type ErrorFilter func(err error, c echo.Context) error
-
-// withFilters runs filters, in order, over an error the handler returned.
-func withFilters(next echo.HandlerFunc, filters []ErrorFilter) echo.HandlerFunc {
-	if len(filters) == 0 {
-		return next
-	}
-	return func(c echo.Context) error {
-		err := next(c)
-		for _, f := range filters {
-			if err == nil {
-				return nil
-			}
-			err = f(err, c)
-		}
-		return err
-	}
-}
-
 // errorHandler is the App's echo.HTTPErrorHandler: app filters, then the
 // error as problem details. Unknown errors become a bare 500 and are logged.
-func (a *App) errorHandler(err error, c echo.Context) {
-	if c.Response().Committed {
+func (a *App) errorHandler(err error, c Context) {
+	if committed(c) {
 		if !isClientGone(err) {
 			a.logger.Error("godanet: error after the response was sent", "error", err, "method", c.Request().Method, "path", c.Path(), "request_id", requestID(c))
 		}
@@ -82,25 +48,9 @@ func (a *App) errorHandler(err error, c echo.Context) {
 	}
 }
 
-// routingDetail explains the errors echo itself answers with, without a
-// word: no route, a method the route does not take, a body its binder
-// cannot read. For any other error it is "".
-func routingDetail(err error, c echo.Context) string {
-	r := c.Request()
-	switch err {
-	case echo.ErrNotFound:
-		return fmt.Sprintf("nothing is served at %s; check the path", r.URL.Path)
-	case echo.ErrMethodNotAllowed:
-		return fmt.Sprintf("%s is not allowed at %s; allowed: %s", r.Method, r.URL.Path, c.Response().Header().Get(echo.HeaderAllow))
-	case echo.ErrUnsupportedMediaType:
-		return fmt.Sprintf("the request body's Content-Type %q cannot be read here", r.Header.Get(echo.HeaderContentType))
-	}
-	return ""
-}
-
 // writeProblem answers with p as application/problem+json, ending with a
 // newline as JSON results do.
-func writeProblem(c echo.Context, p *Problem) error {
+func writeProblem(c Context, p *Problem) error {
 	return writeProblemTo(c.Response(), c.Request(), p)
 }
 
@@ -115,9 +65,9 @@ func writeProblem(c echo.Context, p *Problem) error {
 // HTTP/2 the stream is reset alone; the connection is shared and stays.)
 func writeProblemTo(w http.ResponseWriter, r *http.Request, p *Problem) error {
 	if r.ContentLength != 0 && r.ProtoMajor == 1 {
-		w.Header().Set(echo.HeaderConnection, "close")
+		w.Header().Set("Connection", "close")
 	}
-	w.Header().Set(echo.HeaderContentType, "application/problem+json")
+	w.Header().Set(headerContentType, mimeProblem)
 	if r.Method == http.MethodHead {
 		w.WriteHeader(p.Status)
 		return nil
@@ -138,7 +88,6 @@ func problemFor(err error) *Problem {
 		p   *Problem
 		ve  *ValidationError
 		be  *bindError
-		he  *echo.HTTPError
 		mbe *http.MaxBytesError
 	)
 	switch {
@@ -154,34 +103,12 @@ func problemFor(err error) *Problem {
 		return out
 	case errors.As(err, &mbe):
 		return bodyTooLarge(mbe.Limit)
-	case errors.As(err, &he):
-		return problemFromHTTPError(he)
 	case errors.Is(err, sse.ErrUnavailable):
 		// A Hub on a shared broker that cannot reach its store: say so,
 		// as a temporary condition, without the broker's own words.
 		return NewProblem(http.StatusServiceUnavailable, "the event broker is unavailable; retry later")
 	}
-	return nil
-}
-
-func problemFromHTTPError(he *echo.HTTPError) *Problem {
-	detail := ""
-	switch m := he.Message.(type) {
-	case string:
-		detail = m
-	case error:
-		detail = m.Error()
-	case nil:
-	default:
-		detail = fmt.Sprint(m)
-	}
-	if strings.EqualFold(detail, http.StatusText(he.Code)) {
-		detail = ""
-	}
-	if he.Code == http.StatusRequestEntityTooLarge {
-		detail = "the request body is too large"
-	}
-	return NewProblem(he.Code, "%s", detail)
+	return httpErrorProblem(err) // nil for an unknown error
 }
 
 // isClientGone reports errors that only mean the client left.
@@ -190,79 +117,15 @@ func isClientGone(err error) bool {
 		strings.Contains(err.Error(), "broken pipe") || strings.Contains(err.Error(), "connection reset by peer")
 }
 
-func requestID(c echo.Context) string {
+func requestID(c Context) string {
 	return requestIDOf(c.Response().Header(), c.Request())
 }
 
 // requestIDOf is the id the RequestID middleware put on the response, or
 // the one the client sent.
 func requestIDOf(response http.Header, r *http.Request) string {
-	if id := response.Get(echo.HeaderXRequestID); id != "" {
+	if id := response.Get(headerRequestID); id != "" {
 		return id
 	}
-	return r.Header.Get(echo.HeaderXRequestID)
-}
-
-// logPanic logs a recovered panic with its request, any further attributes,
-// and the stack.
-func (a *App) logPanic(v any, stack []byte, r *http.Request, requestID string, attrs ...any) {
-	a.logger.Error("godanet: panic in handler", append([]any{"panic", fmt.Sprint(v), "method", r.Method, "path", r.URL.Path,
-		"request_id", requestID}, append(attrs, "stack", string(stack))...)...)
-}
-
-// recoverRoute turns a panic in a route (guards, binding, handler) into an
-// error for the error handler, which answers a 500 and logs it. If the
-// response has begun, no status can be sent any more: the panic is logged
-// and the connection cut (http.ErrAbortHandler), so the client sees a
-// broken response rather than a 200 with an error glued on.
-func (a *App) recoverRoute(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) (err error) {
-		defer a.recovered(c, &err)
-		return next(c)
-	}
-}
-
-func (a *App) recovered(c echo.Context, err *error) {
-	v := recover()
-	if v == nil {
-		return
-	}
-	if v == http.ErrAbortHandler {
-		panic(v)
-	}
-	a.logPanic(v, debug.Stack(), c.Request(), requestID(c), "committed", c.Response().Committed)
-	if c.Response().Committed {
-		panic(http.ErrAbortHandler)
-	}
-	*err = NewProblem(http.StatusInternalServerError, "")
-}
-
-// ServeHTTP serves a request through echo. Routes recover their own
-// panics (recoverRoute); this catches one in app-level middleware and
-// answers a 500 that says nothing internal, with the value and stack in
-// the log. Recovering here, around echo, costs nothing per request, where
-// an echo middleware would allocate. A deliberate http.ErrAbortHandler is
-// left to net/http.
-//
-// It first refuses a query that Go cannot read whole (checkQuery), before
-// any middleware could read it as empty.
-func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	defer a.recoverPanic(w, r)
-	if p := checkQuery(r.URL.RawQuery); p != nil {
-		_ = writeProblemTo(w, r, p)
-		return
-	}
-	a.echo.ServeHTTP(w, r)
-}
-
-func (a *App) recoverPanic(w http.ResponseWriter, r *http.Request) {
-	v := recover()
-	if v == nil {
-		return
-	}
-	if v == http.ErrAbortHandler {
-		panic(v)
-	}
-	a.logPanic(v, debug.Stack(), r, requestIDOf(w.Header(), r))
-	_ = writeProblemTo(w, r, NewProblem(http.StatusInternalServerError, ""))
+	return r.Header.Get(headerRequestID)
 }

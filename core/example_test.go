@@ -192,5 +192,5 @@ func ExampleNew_misspelledHandler() {
 	_, err := core.New(books)
 	fmt.Println(err)
 	// Output:
-	// godanet: module "books": controller *core_test.TypoController: route POST /books: handler "Craete" not found (methods: Create, List)
+	// core: module "books": controller *core_test.TypoController: route POST /books: handler "Craete" not found (methods: Create, List)
 }

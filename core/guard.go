@@ -1,29 +1,27 @@
 package core
 
-import "github.com/labstack/echo/v4"
-
 // Guard decides whether a request may reach its handler, like a NestJS
 // guard. It runs after middleware and before binding. Returning false
 // answers 403; returning an error answers with that error (return
 // core.Unauthorized(...) for missing credentials).
 type Guard interface {
-	CanActivate(c echo.Context) (bool, error)
+	CanActivate(c Context) (bool, error)
 }
 
 // GuardFunc makes a function a Guard.
-type GuardFunc func(c echo.Context) (bool, error)
+type GuardFunc func(c Context) (bool, error)
 
 // CanActivate calls f.
-func (f GuardFunc) CanActivate(c echo.Context) (bool, error) { return f(c) }
+func (f GuardFunc) CanActivate(c Context) (bool, error) { return f(c) }
 
 var _ Guard = GuardFunc(nil)
 
 // withGuards runs the guards in order (app, controller, route) before next.
-func withGuards(next echo.HandlerFunc, guards []Guard) echo.HandlerFunc {
+func withGuards(next HandlerFunc, guards []Guard) HandlerFunc {
 	if len(guards) == 0 {
 		return next
 	}
-	return func(c echo.Context) error {
+	return func(c Context) error {
 		for _, g := range guards {
 			ok, err := g.CanActivate(c)
 			if err != nil {

@@ -2,48 +2,55 @@ package core
 
 import (
 	"fmt"
-	"net/http"
 	"reflect"
 
 	"github.com/go-playground/validator/v10"
-	"github.com/labstack/echo/v4"
 )
 
 var (
-	contextType = reflect.TypeFor[echo.Context]()
+	contextType = reflect.TypeFor[Context]()
 	errorType   = reflect.TypeFor[error]()
-	anyType     = reflect.TypeFor[any]()
 )
 
 // supportedShapes is said in every signature error, so the fix is at hand.
-const supportedShapes = "func(echo.Context) error, func(echo.Context) (T, error), func(echo.Context, In) error or func(echo.Context, In) (T, error), with In a struct or a pointer to one"
+const supportedShapes = "func(core.Context) error, func(core.Context) (T, error), func(core.Context, In) error or func(core.Context, In) (T, error), with In a struct or a pointer to one"
 
-// handlerPlan is a handler's signature, checked once at start-up.
+// caller is the pipeline's decode and call stages for one route: it reads
+// and validates the input, calls the handler, and returns its result (nil
+// for a handler that returns only an error).
+type caller func(c Context) (result any, err error)
+
+// handlerPlan is a handler's signature, checked once at start-up, and how
+// to call it.
 type handlerPlan struct {
 	fn     reflect.Value
-	recv   reflect.Value                   // the controller, when fn is a method expression
-	input  *bindPlan                       // nil when the handler takes no input
-	result reflect.Type                    // nil when the handler returns only error
-	plain  func(echo.Context) error        // set for func(echo.Context) error: no reflection per request
-	typed  func(echo.Context) (any, error) // set for a Typed handler: no reflection per request
-	// frame is struct{ C echo.Context; In In }: the handler's arguments,
-	// in one allocation per request. Its C field has the static type
-	// echo.Context, so reflect.Value.Call passes it as it is; a
-	// reflect.ValueOf(c) would hold the concrete type, and Call would
-	// check it against echo.Context's sixty-odd methods (twice) and box
-	// it again on every request.
+	recv   reflect.Value       // the controller, when fn is a method expression
+	input  *bindPlan           // nil when the handler takes no input
+	result reflect.Type        // nil when the handler returns only error
+	plain  func(Context) error // set for func(Context) error: called directly
+	typed  TypedHandler        // set for a Typed handler: called directly
+	// frame is struct{ C Context; In In }: the handler's arguments, in one
+	// allocation per request. Its C field has the static type Context, so
+	// reflect.Value.Call passes it as it is; a reflect.ValueOf(c) would
+	// hold the concrete type, and Call would check it against Context's
+	// sixty-odd methods (twice) and box it again on every request.
 	frame reflect.Type
 }
 
-// newHandlerPlan checks fn's signature against the supported shapes; an
-// SSE route (stream) must return a channel of sse.Message, and only an
-// SSE route may.
-func newHandlerPlan(fn reflect.Value, stream bool) (*handlerPlan, error) {
+// newHandlerPlan checks handler's signature against the supported shapes;
+// an SSE route (stream) must return a channel of sse.Message, and only an
+// SSE route may. handler is a func, or a TypedHandler.
+func newHandlerPlan(handler any, stream bool) (*handlerPlan, error) {
+	h := &handlerPlan{}
+	if t, ok := handler.(TypedHandler); ok {
+		h.typed, handler = t, t.Func()
+	}
+	fn := reflect.ValueOf(handler)
+	h.fn = fn
 	t := fn.Type()
 	if t.Kind() != reflect.Func {
 		return nil, fmt.Errorf("it is a %v, not a function; the supported shapes are %s", t, supportedShapes)
 	}
-	h := &handlerPlan{fn: fn}
 	if t.IsVariadic() || t.NumIn() < 1 || t.NumIn() > 2 || t.In(0) != contextType {
 		return nil, fmt.Errorf("unsupported signature %v; the supported shapes are %s", t, supportedShapes)
 	}
@@ -67,9 +74,12 @@ func newHandlerPlan(fn reflect.Value, stream bool) (*handlerPlan, error) {
 		}
 		h.input = plan
 	}
+	if h.typed != nil {
+		return h, nil
+	}
 	if h.input == nil && h.result == nil {
-		h.plain = fn.Interface().(func(echo.Context) error)
-		return h, nil // called directly: no argument frame
+		h.plain = fn.Interface().(func(Context) error)
+		return h, nil
 	}
 	fields := []reflect.StructField{{Name: "C", Type: contextType}}
 	if h.input != nil {
@@ -91,20 +101,35 @@ func (h *handlerPlan) callMethod(recv reflect.Value, name string) {
 	h.fn, h.recv = m.Func, recv
 }
 
-// invoker returns the per-request work shared by every route: bind and
-// validate the input, then call the handler and return its results.
-func (h *handlerPlan) invoker(v *validator.Validate) func(echo.Context) ([]reflect.Value, error) {
+// caller returns the route's decode and call stages. A plain handler and
+// a Typed one are called as Go code; any other handler, a method named in
+// a tag or a method value given to the builder, through reflect.Value.Call,
+// which costs a few allocations per request (see Typed).
+func (h *handlerPlan) caller(v *validator.Validate) caller {
+	switch {
+	case h.plain != nil:
+		plain := h.plain
+		return func(c Context) (any, error) { return nil, plain(c) }
+	case h.typed != nil:
+		return h.typed.caller(h.input, v)
+	}
+	return h.reflectCaller(v)
+}
+
+// reflectCaller decodes into the argument frame and calls the handler
+// with reflect.Value.Call.
+func (h *handlerPlan) reflectCaller(v *validator.Validate) caller {
 	in, fn, frameType, recv := h.input, h.fn, h.frame, h.recv
 	first := 0
 	if recv.IsValid() {
 		first = 1
 	}
-	return func(c echo.Context) ([]reflect.Value, error) {
+	return func(c Context) (any, error) {
 		frame := reflect.New(frameType).Elem()
 		var args [3]reflect.Value
 		args[0] = recv
 		args[first] = frame.Field(0)
-		slot := args[first].Addr().Interface().(*echo.Context)
+		slot := args[first].Addr().Interface().(*Context)
 		*slot = c
 		// A handler taking *In may keep it; it must not keep echo's
 		// pooled context alive with it.
@@ -112,11 +137,7 @@ func (h *handlerPlan) invoker(v *validator.Validate) func(echo.Context) ([]refle
 		n := first + 1
 		if in != nil {
 			ptr := frame.Field(1).Addr()
-			dst := ptr.Interface()
-			if err := in.bind(c, dst); err != nil {
-				return nil, err
-			}
-			if err := in.validate(v, dst); err != nil {
+			if err := in.decode(c, v, ptr.Interface()); err != nil {
 				return nil, err
 			}
 			if in.pointer {
@@ -126,92 +147,11 @@ func (h *handlerPlan) invoker(v *validator.Validate) func(echo.Context) ([]refle
 			}
 			n++
 		}
-		return fn.Call(args[:n]), nil
-	}
-}
-
-// echoHandler is the per-request adapter of an ordinary route: bind,
-// validate, call, respond. Everything it needs was worked out at start-up.
-func (h *handlerPlan) echoHandler(v *validator.Validate, status int) echo.HandlerFunc {
-	if h.plain != nil {
-		plain := h.plain
-		return func(c echo.Context) error {
-			if err := plain(c); err != nil {
-				return err
-			}
-			return finish(c, status)
+		out := fn.Call(args[:n])
+		if err, _ := out[len(out)-1].Interface().(error); err != nil || len(out) == 1 {
+			return nil, err
 		}
+		// Not addressable: Interface boxes the result without copying it.
+		return out[0].Interface(), nil
 	}
-	if h.typed != nil {
-		call := h.typed
-		return func(c echo.Context) error {
-			out, err := call(c)
-			if err != nil {
-				return err
-			}
-			if out == nil {
-				// An interface result that is nil: null, as from Call.
-				return respond(c, status, reflect.Zero(anyType))
-			}
-			return respond(c, status, reflect.ValueOf(out))
-		}
-	}
-	call := h.invoker(v)
-	if h.result == nil {
-		return func(c echo.Context) error {
-			out, err := call(c)
-			if err != nil {
-				return err
-			}
-			if err := errorOf(out[0]); err != nil {
-				return err
-			}
-			return finish(c, status)
-		}
-	}
-	return func(c echo.Context) error {
-		out, err := call(c)
-		if err != nil {
-			return err
-		}
-		if err := errorOf(out[1]); err != nil {
-			return err
-		}
-		return respond(c, status, out[0])
-	}
-}
-
-// errorOf reads a handler's error result.
-func errorOf(v reflect.Value) error {
-	err, _ := v.Interface().(error)
-	return err
-}
-
-// finish answers with the route's status when a handler that returns only
-// an error wrote nothing itself.
-func finish(c echo.Context, status int) error {
-	if c.Response().Committed {
-		return nil
-	}
-	return c.NoContent(status)
-}
-
-// respond writes a handler's result: nothing for 204 or when the handler
-// already answered, text for a string, bytes for []byte, JSON otherwise.
-func respond(c echo.Context, status int, v reflect.Value) error {
-	if c.Response().Committed {
-		return nil
-	}
-	if status == http.StatusNoContent || status == http.StatusNotModified {
-		return c.NoContent(status) // these statuses never carry a body
-	}
-	switch v.Kind() {
-	case reflect.String:
-		return c.String(status, v.String())
-	case reflect.Slice:
-		if v.Type().Elem().Kind() == reflect.Uint8 {
-			return c.Blob(status, echo.MIMEOctetStream, v.Bytes())
-		}
-	}
-	return c.JSON(status, v.Interface())
 }

@@ -4,24 +4,19 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-
-	"github.com/labstack/echo/v4"
 )
 
 // errTrailingData is the error for a JSON body with more after its value.
-var errTrailingData = errors.New("godanet: the JSON body has data after its value")
+var errTrailingData = errors.New("core: the JSON body has data after its value")
 
-// strictJSON is the App's echo.JSONSerializer: echo's, except that a body
-// must hold exactly one JSON value. echo's decoder stops after the first
-// and ignores the rest, so `{"title":"a"}{"title":"b"}` or a value with
-// garbage after it would pass as valid.
-type strictJSON struct{ echo.DefaultJSONSerializer }
-
-// Deserialize reads one JSON value into i and then requires the end of the
-// body (white space aside).
-func (strictJSON) Deserialize(c echo.Context, i any) error {
-	dec := json.NewDecoder(c.Request().Body)
-	if err := dec.Decode(i); err != nil {
+// decodeOne reads one JSON value from r into v and then requires the end
+// of the body (white space aside). echo's decoder stops after the first
+// value and ignores the rest, so `{"title":"a"}{"title":"b"}` or a value
+// with garbage after it would pass as valid; the App's JSON serializer
+// (strictJSON) reads bodies with this instead.
+func decodeOne(r io.Reader, v any) error {
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(v); err != nil {
 		return err
 	}
 	switch _, err := dec.Token(); {

@@ -28,22 +28,22 @@ type OnAppShutdown interface {
 	OnAppShutdown(ctx context.Context) error
 }
 
-// start runs the init and bootstrap hooks. If one fails, the shutdown
+// runStartHooks runs the init and bootstrap hooks. If one fails, the shutdown
 // hooks of everything already started run, so nothing is left half open.
-func (a *App) start() error {
+func (a *App) runStartHooks() error {
 	ctx := context.Background()
 	instances := a.graph.Instances()
 	for i, inst := range instances {
 		if h, ok := inst.Value.(OnModuleInit); ok {
 			if err := h.OnModuleInit(ctx); err != nil {
-				return a.abortStart(instances[:i], fmt.Errorf("godanet: module %q: OnModuleInit of %s (%T): %w", inst.Module, inst.Provider, inst.Value, err))
+				return a.abortStart(instances[:i], fmt.Errorf("core: module %q: OnModuleInit of %s (%T): %w", inst.Module, inst.Provider, inst.Value, err))
 			}
 		}
 	}
 	for _, inst := range instances {
 		if h, ok := inst.Value.(OnAppBootstrap); ok {
 			if err := h.OnAppBootstrap(ctx); err != nil {
-				return a.abortStart(instances, fmt.Errorf("godanet: module %q: OnAppBootstrap of %s (%T): %w", inst.Module, inst.Provider, inst.Value, err))
+				return a.abortStart(instances, fmt.Errorf("core: module %q: OnAppBootstrap of %s (%T): %w", inst.Module, inst.Provider, inst.Value, err))
 			}
 		}
 	}
@@ -66,7 +66,7 @@ func runShutdownHooks(ctx context.Context, instances []module.Instance) error {
 		inst := instances[i]
 		if h, ok := inst.Value.(OnAppShutdown); ok {
 			if err := h.OnAppShutdown(ctx); err != nil {
-				errs = append(errs, fmt.Errorf("godanet: module %q: OnAppShutdown of %s (%T): %w", inst.Module, inst.Provider, inst.Value, err))
+				errs = append(errs, fmt.Errorf("core: module %q: OnAppShutdown of %s (%T): %w", inst.Module, inst.Provider, inst.Value, err))
 			}
 		}
 	}

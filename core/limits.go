@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/labstack/echo/v4"
 )
 
 // Limits bounds what one request may cost the server, so that a hostile
@@ -71,10 +69,7 @@ const (
 
 // WithLimits sets the App's request limits; see Limits.
 func WithLimits(l Limits) Option {
-	return option{fmt.Sprintf("WithLimits(%+v)", l), func(s *settings) error {
-		s.limits = l
-		return nil
-	}}
+	return option{fmt.Sprintf("WithLimits(%+v)", l), func(s *settings) { s.limits = l }}
 }
 
 // withDefaults fills the zero fields with the defaults and turns negative
@@ -116,15 +111,15 @@ func (l Limits) applyTo(srv *http.Server) {
 }
 
 // routeID names a route as echo matched it: the method and the route's
-// path pattern (echo.Context.Path).
+// path pattern (Context.Path).
 type routeID struct{ method, path string }
 
 // admitBeforeMiddleware is the first app-level middleware when the App has
 // any: echo runs app middleware after routing but before a route's own
 // chain, so the route's body limit is looked up and applied here, and no
 // middleware reads more than the route would.
-func (a *App) admitBeforeMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
+func (a *App) admitBeforeMiddleware(next HandlerFunc) HandlerFunc {
+	return func(c Context) error {
 		limit, own := a.bodyLimits[routeID{c.Request().Method, c.Path()}]
 		if !own {
 			limit = a.cfg.limits.BodyBytes // the default, or no route: 404 or 405
@@ -140,9 +135,9 @@ func (a *App) admitBeforeMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 // must not read, before the route's middleware, guards or handler see it
 // (unless admitBeforeMiddleware did already). bodyLimit is the route's
 // limit, 0 for none.
-func (a *App) admit(bodyLimit int64) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
+func (a *App) admit(bodyLimit int64) MiddlewareFunc {
+	return func(next HandlerFunc) HandlerFunc {
+		return func(c Context) error {
 			if !a.appAdmits {
 				if err := limitBody(c, bodyLimit); err != nil {
 					return err
@@ -154,8 +149,8 @@ func (a *App) admit(bodyLimit int64) echo.MiddlewareFunc {
 }
 
 // limitBody answers 413 for a Content-Length over limit, unread, and
-// bounds the body to limit bytes; 0 is no limit.
-func limitBody(c echo.Context, limit int64) error {
+// bounds a body of unknown length to limit bytes; 0 is no limit.
+func limitBody(c Context, limit int64) error {
 	r := c.Request()
 	if limit <= 0 || r.Body == nil || r.Body == http.NoBody {
 		return nil
@@ -163,7 +158,14 @@ func limitBody(c echo.Context, limit int64) error {
 	if r.ContentLength > limit {
 		return bodyTooLarge(limit) // unread; see writeProblemTo
 	}
-	r.Body = http.MaxBytesReader(c.Response().Writer, r.Body, limit)
+	if r.ContentLength >= 0 {
+		// A declared length within the limit bounds the body already:
+		// net/http's server reads no more than Content-Length (HTTP/1.x),
+		// and resets a stream that sends more (HTTP/2). Only a body of
+		// unknown length, chunked, needs counting.
+		return nil
+	}
+	r.Body = http.MaxBytesReader(innerWriter(c), r.Body, limit)
 	return nil
 }
 

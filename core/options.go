@@ -9,23 +9,24 @@ import (
 	"github.com/go-playground/validator/v10"
 	"github.com/godanet/godanet/module"
 	"github.com/godanet/godanet/sse"
-	"github.com/labstack/echo/v4"
 )
 
 // Option configures an App. Options print themselves, so a failing one
-// can be named.
+// can be named. sse's Option and HubOption, and module's Option, have the
+// same shape.
 type Option interface {
-	apply(*settings) error
+	apply(*settings)
 	String() string
 }
 
 // settings is what the options set. Its zero value works.
 type settings struct {
 	logger          *slog.Logger
-	middleware      []echo.MiddlewareFunc
+	middleware      []MiddlewareFunc
 	guards          []guardRef
 	filters         []ErrorFilter
 	validations     []func(*validator.Validate) error
+	validationNames []string // the options that added validations, for errors
 	shutdownTimeout time.Duration
 	sse             []sse.Option
 	buildOptions    []module.Option
@@ -34,34 +35,32 @@ type settings struct {
 
 type option struct {
 	name string
-	fn   func(*settings) error
+	fn   func(*settings)
 }
 
-func (o option) apply(s *settings) error { return o.fn(s) }
-func (o option) String() string          { return o.name }
+func (o option) apply(s *settings) { o.fn(s) }
+func (o option) String() string    { return o.name }
 
 // WithLogger sets the logger for route listings, errors and panics
 // (default slog.Default()).
 func WithLogger(l *slog.Logger) Option {
-	return option{"WithLogger", func(s *settings) error { s.logger = l; return nil }}
+	return option{"WithLogger", func(s *settings) { s.logger = l }}
 }
 
 // WithMiddleware adds app-level echo middleware, run before every route's
 // controller and route middleware. App.Use does the same after New.
-func WithMiddleware(middleware ...echo.MiddlewareFunc) Option {
-	return option{"WithMiddleware", func(s *settings) error {
+func WithMiddleware(middleware ...MiddlewareFunc) Option {
+	return option{"WithMiddleware", func(s *settings) {
 		s.middleware = append(s.middleware, middleware...)
-		return nil
 	}}
 }
 
 // WithGuards adds app-level guard instances, run before controller guards.
 func WithGuards(guards ...Guard) Option {
-	return option{"WithGuards", func(s *settings) error {
+	return option{"WithGuards", func(s *settings) {
 		for _, g := range guards {
 			s.guards = append(s.guards, guardRef{instance: g})
 		}
-		return nil
 	}}
 }
 
@@ -76,54 +75,50 @@ type guardRef struct {
 // injection: some module must provide G.
 func WithGuard[G Guard]() Option {
 	t := reflect.TypeFor[G]()
-	return option{fmt.Sprintf("WithGuard[%v]", t), func(s *settings) error {
+	return option{fmt.Sprintf("WithGuard[%v]", t), func(s *settings) {
 		s.guards = append(s.guards, guardRef{typ: t})
-		return nil
 	}}
 }
 
 // WithErrorFilters adds app-level error filters, which see every error
 // after the route's and the controller's filters.
 func WithErrorFilters(filters ...ErrorFilter) Option {
-	return option{"WithErrorFilters", func(s *settings) error {
+	return option{"WithErrorFilters", func(s *settings) {
 		s.filters = append(s.filters, filters...)
-		return nil
 	}}
 }
 
 // WithValidation registers a custom validate tag on the App's validator.
 func WithValidation(tag string, fn validator.Func) Option {
-	return option{fmt.Sprintf("WithValidation(%q)", tag), func(s *settings) error {
+	return option{fmt.Sprintf("WithValidation(%q)", tag), func(s *settings) {
 		s.validations = append(s.validations, func(v *validator.Validate) error {
 			return v.RegisterValidation(tag, fn)
 		})
-		return nil
+		s.validationNames = append(s.validationNames, fmt.Sprintf("WithValidation(%q)", tag))
 	}}
 }
 
 // WithValidator gives direct access to the App's validator, for struct
 // level validations, aliases and the like.
 func WithValidator(configure func(*validator.Validate) error) Option {
-	return option{"WithValidator", func(s *settings) error {
+	return option{"WithValidator", func(s *settings) {
 		s.validations = append(s.validations, configure)
-		return nil
+		s.validationNames = append(s.validationNames, "WithValidator")
 	}}
 }
 
 // WithSSE sets the options of every SSE route's stream, such as
 // sse.Heartbeat and sse.WriteTimeout.
 func WithSSE(options ...sse.Option) Option {
-	return option{"WithSSE", func(s *settings) error {
+	return option{"WithSSE", func(s *settings) {
 		s.sse = append(s.sse, options...)
-		return nil
 	}}
 }
 
 // WithShutdownTimeout bounds graceful shutdown in Listen (default 10s).
 func WithShutdownTimeout(d time.Duration) Option {
-	return option{fmt.Sprintf("WithShutdownTimeout(%v)", d), func(s *settings) error {
+	return option{fmt.Sprintf("WithShutdownTimeout(%v)", d), func(s *settings) {
 		s.shutdownTimeout = d
-		return nil
 	}}
 }
 
@@ -134,8 +129,7 @@ func WithShutdownTimeout(d time.Duration) Option {
 //	app, err := core.New(TodoModule, core.OverrideProvider[TodoStore](fakeStore))
 func OverrideProvider[T any](replacement any) Option {
 	t := reflect.TypeFor[T]()
-	return option{fmt.Sprintf("OverrideProvider[%v]", t), func(s *settings) error {
+	return option{fmt.Sprintf("OverrideProvider[%v]", t), func(s *settings) {
 		s.buildOptions = append(s.buildOptions, module.Override(t, replacement))
-		return nil
 	}}
 }

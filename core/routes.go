@@ -3,8 +3,6 @@ package core
 import (
 	"net/http"
 	"reflect"
-
-	"github.com/labstack/echo/v4"
 )
 
 // RouteDeclarer is a controller that declares routes in code. Routes is
@@ -24,7 +22,7 @@ type RouteDeclarer interface {
 type Routes struct {
 	routes     []*Route
 	guards     []Guard
-	middleware []echo.MiddlewareFunc
+	middleware []MiddlewareFunc
 	filters    []ErrorFilter
 }
 
@@ -44,7 +42,7 @@ type Route struct {
 	bodyLimitSet bool // BodyLimit was called
 	bodyLimitTag string
 	guards       []Guard
-	middleware   []echo.MiddlewareFunc
+	middleware   []MiddlewareFunc
 	filters      []ErrorFilter
 }
 
@@ -95,7 +93,7 @@ func (r *Routes) SSE(path string, handler any) *Route {
 func (r *Routes) Any(path string, handler any) *Route { return r.Add(methodAny, path, handler) }
 
 // Use adds middleware to every route of the controller.
-func (r *Routes) Use(middleware ...echo.MiddlewareFunc) *Routes {
+func (r *Routes) Use(middleware ...MiddlewareFunc) *Routes {
 	r.middleware = append(r.middleware, middleware...)
 	return r
 }
@@ -134,7 +132,7 @@ func (rt *Route) Guard(guards ...Guard) *Route {
 }
 
 // Use adds middleware that runs after the app's and the controller's.
-func (rt *Route) Use(middleware ...echo.MiddlewareFunc) *Route {
+func (rt *Route) Use(middleware ...MiddlewareFunc) *Route {
 	rt.middleware = append(rt.middleware, middleware...)
 	return rt
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // ErrAppClosed is returned by Start and Serve after Shutdown.
-var ErrAppClosed = errors.New("godanet: the app has been shut down")
+var ErrAppClosed = errors.New("core: the app has been shut down")
 
 // Listen serves on addr until SIGINT or SIGTERM, then shuts down gracefully
 // within the shutdown timeout (WithShutdownTimeout). It returns nil after a
@@ -45,7 +45,7 @@ func (a *App) Listen(addr string) error {
 func (a *App) Start(addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("godanet: listening on %q: %w", addr, err)
+		return fmt.Errorf("core: listening on %q: %w", addr, err)
 	}
 	if err := a.Serve(ln); err != nil {
 		_ = ln.Close()
@@ -65,18 +65,18 @@ func (a *App) Serve(ln net.Listener) error {
 	case a.closed:
 		return ErrAppClosed
 	case a.listener != nil:
-		return fmt.Errorf("godanet: the app is already serving on %s", a.listener.Addr())
+		return fmt.Errorf("core: the app is already serving on %s", a.listener.Addr())
 	}
-	srv := a.echo.Server
+	srv := a.engine.Server
 	srv.Handler = a
 	a.configureServer(srv)
 	a.listener = ln
-	a.echo.Listener = ln
+	a.engine.Listener = ln
 	a.serveDone = make(chan struct{})
 	go func() {
 		defer close(a.serveDone)
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			a.serveErr = fmt.Errorf("godanet: serving on %s: %w", ln.Addr(), err)
+			a.serveErr = fmt.Errorf("core: serving on %s: %w", ln.Addr(), err)
 		}
 	}()
 	return nil
@@ -151,9 +151,9 @@ func (a *App) Shutdown(ctx context.Context) error {
 	a.streams.end(ctx)
 	a.unused.close()
 	if serving {
-		if err := a.echo.Server.Shutdown(ctx); err != nil {
+		if err := a.engine.Server.Shutdown(ctx); err != nil {
 			// Out of time: close what is left rather than leave it running.
-			errs = append(errs, fmt.Errorf("godanet: stopping the server: %w", err), a.echo.Server.Close())
+			errs = append(errs, fmt.Errorf("core: stopping the server: %w", err), a.engine.Server.Close())
 		}
 		<-a.serveDone
 	}
@@ -167,4 +167,22 @@ func (a *App) Shutdown(ctx context.Context) error {
 	}
 	errs = append(errs, runShutdownHooks(hooksCtx, a.hooks))
 	return errors.Join(errs...)
+}
+
+// ServeHTTP serves a request through echo. Routes recover their own
+// panics (recoverRoute); this catches one in app-level middleware and
+// answers a 500 that says nothing internal, with the value and stack in
+// the log. Recovering here, around echo, costs nothing per request, where
+// an echo middleware would allocate. A deliberate http.ErrAbortHandler is
+// left to net/http.
+//
+// It first refuses a query that Go cannot read whole (checkQuery), before
+// any middleware could read it as empty.
+func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer a.recoverPanic(w, r)
+	if p := checkQuery(r.URL.RawQuery); p != nil {
+		_ = writeProblemTo(w, r, p)
+		return
+	}
+	a.engine.ServeHTTP(w, r)
 }

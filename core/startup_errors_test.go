@@ -318,7 +318,7 @@ func TestNewStartupErrors(t *testing.T) {
 		{
 			name: "unknown handler name",
 			root: thingsModule(&MisspelledController{}),
-			want: []string{`godanet: module "things"`, "controller *core_test.MisspelledController", "route POST /things",
+			want: []string{`core: module "things"`, "controller *core_test.MisspelledController", "route POST /things",
 				`handler "Craete" not found`, "(methods: Create, Get, List)"},
 		},
 		{
@@ -332,14 +332,14 @@ func TestNewStartupErrors(t *testing.T) {
 			root: thingsModule(&BadSignatureController{}),
 			want: []string{`module "things"`, "*core_test.BadSignatureController", "route GET /things/count", `handler "Count"`,
 				"unsupported signature func(int) (int, error)",
-				"func(echo.Context) error, func(echo.Context) (T, error), func(echo.Context, In) error or func(echo.Context, In) (T, error)"},
+				"func(core.Context) error, func(core.Context) (T, error), func(core.Context, In) error or func(core.Context, In) (T, error)"},
 		},
 		{
 			name: "handler result is not an error",
 			root: thingsModule(&BadResultController{}),
 			want: []string{"*core_test.BadResultController", "route GET /things/count", `handler "Count"`,
 				"unsupported signature func(echo.Context) (int, string)", "it must return error or (T, error)",
-				"the supported shapes are func(echo.Context) error"},
+				"the supported shapes are func(core.Context) error"},
 		},
 		{
 			name: "handler input is not a struct",
@@ -352,7 +352,7 @@ func TestNewStartupErrors(t *testing.T) {
 			root: thingsModule(&NotAGuardController{thingHandlers: handlers(&ThingStore{})}),
 			want: []string{`module "things"`, "*core_test.NotAGuardController", "route POST /things",
 				`guard reference "Store" is not a guard`, "field Store is a *core_test.ThingStore",
-				"has no method CanActivate(echo.Context) (bool, error)"},
+				"has no method CanActivate(core.Context) (bool, error)"},
 		},
 		{
 			name: "guard reference to no field",
@@ -444,7 +444,7 @@ func TestNewStartupErrors(t *testing.T) {
 		{
 			name: "OnModuleInit fails",
 			root: &module.Module{Name: "db", Providers: []any{NewMigrator}},
-			want: []string{`godanet: module "db"`, "OnModuleInit of core_test.NewMigrator", "(*core_test.Migrator)", "migration 7 failed"},
+			want: []string{`core: module "db"`, "OnModuleInit of core_test.NewMigrator", "(*core_test.Migrator)", "migration 7 failed"},
 			is:   errMigration,
 		},
 		{
@@ -513,7 +513,7 @@ func TestNewStartupErrors(t *testing.T) {
 			name:    "nil app middleware",
 			root:    thingsModule(NewThingController),
 			options: []core.Option{core.WithMiddleware(nil)},
-			want:    []string{"godanet: app options: middleware 1 is nil"},
+			want:    []string{"core: option WithGuards, WithMiddleware or WithErrorFilters: middleware 1 is nil"},
 		},
 		{
 			name: "status on an SSE route",
@@ -529,7 +529,7 @@ func TestNewStartupErrors(t *testing.T) {
 			name:    "app guard no module provides",
 			root:    thingsModule(NewThingController),
 			options: []core.Option{core.WithGuard[*APIKeyGuard]()},
-			want: []string{"godanet: app guard *core_test.APIKeyGuard", "no module provides it",
+			want: []string{"core: option WithGuard[*core_test.APIKeyGuard]", "no module provides the guard",
 				"add its constructor to a module's Providers", "missing type: *core_test.APIKeyGuard"},
 		},
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/godanet/godanet/sse"
-	"github.com/labstack/echo/v4"
 )
 
 var (
@@ -82,9 +81,9 @@ func (s *streams) idle() bool {
 // begin gives the request a stream context (sse.StreamContext) that ends
 // with the client, the handler, the App, or the Hub dropping a subscriber
 // that fell behind, whichever is first; the handler's producer is handed
-// it through echo.Context. A Stream producer's panic is logged with the
+// it through Context. A panic in a producer run by sse.Produce is logged with the
 // route and the request id. The caller calls end on the record it gets.
-func (a *App) beginStream(c echo.Context, route string) *openStream {
+func (a *App) beginStream(c Context, route string) *openStream {
 	// Read now: a producer may panic after echo has reused c.
 	r := c.Request()
 	o := &openStream{app: a, r: r, id: requestID(c), route: route}
@@ -121,74 +120,84 @@ func (o *openStream) end() {
 	o.prev, o.next = nil, nil
 }
 
-// panicked reports a Stream producer's panic.
+// panicked reports a panic in a producer run by sse.Produce.
 func (o *openStream) panicked(v any, stack []byte) {
-	o.app.logPanic(v, stack, o.r, o.id, "route", o.route, "in", "sse.Stream producer")
+	o.app.logPanic(v, stack, o.r, o.id, "route", o.route, "in", "sse.Produce producer")
 }
 
-// streamHandler is the per-request adapter of an SSE route. The stream's
-// context is set before binding, so the handler's echo.Context carries it;
-// guards, binding, validation and the handler's own error all answer as
-// problem details before any stream byte.
+// streamRoute is an SSE route's decode, call and finish stages, run
+// inside its stream's scope: the stream's context is set before the input
+// is decoded, so the handler's Context carries it, and the stream is
+// ended and taken off the App's list when the route returns. Guards run
+// outside it: a guard, binding, validation or the handler's own error all
+// answer as problem details before any stream byte. Finishing is writing
+// the channel the handler returned as an event stream; once streaming has
+// begun the route answers nil: the status is sent, and a client that left
+// or a stream the App ended is not an error.
 //
-// Its frames, and serve's, are kept small: they are on the stack when
-// sse.ServeHTTP flushes the headers, the deepest call of a stream, and a
-// stream whose goroutine outgrows its first 8 KiB of stack there keeps
-// 16 KiB for its whole life (bench/cmd/stackprobe measures what is left).
-func (a *App) streamHandler(h *handlerPlan, route string) echo.HandlerFunc {
-	call := h.invoker(a.validator)
-	return func(c echo.Context) error {
+// Its frame is kept small, and decode and call run in openEvents, which
+// has returned by then: the frames are on the stack when sse.Serve
+// flushes the headers, the deepest call of a stream, and a stream whose
+// goroutine outgrows its first 8 KiB of stack there keeps 16 KiB for its
+// whole life (bench/cmd/stackprobe measures what is left).
+func (a *App) streamRoute(call caller, route string) HandlerFunc {
+	return func(c Context) error {
 		o := a.beginStream(c, route)
 		defer o.end()
-		return o.serve(c, call)
+		events, options, err := a.openEvents(c, call, route)
+		if err != nil {
+			return err
+		}
+		return a.streamEnded(c, route, ServeEvents(c, events, options...))
 	}
 }
 
-// serve calls the handler and writes the channel it returns as an event
-// stream. It answers nil once streaming has begun: the status is sent,
-// and a client that left or a stream the App ended is not an error.
-func (o *openStream) serve(c echo.Context, call func(echo.Context) ([]reflect.Value, error)) error {
-	events, options, err := o.prepare(c, call)
-	if err != nil {
-		return err
-	}
-	return o.ended(sse.ServeHTTP(c.Response(), c.Request(), events, options...))
+// ServeEvents streams events to the client of a hand-written handler
+// (one registered on App.Echo(), say) until the channel closes, the
+// client leaves or the request's context ends; see sse.Serve. An SSE
+// route does this with its handler's channel.
+func ServeEvents(c Context, events <-chan sse.Message, options ...sse.Option) error {
+	return sse.Serve(c.Response(), c.Request(), events, options...)
 }
 
-// prepare calls the handler and returns the channel it returned, as the
-// receive-only channel sse.ServeHTTP takes, and the options to serve it
-// with: the App's and one that logs a message the stream rejects. It is
-// not inlined, so that its work stays out of serve's stack frame.
+// openEvents decodes the input and calls the handler, and returns the
+// channel it returned, as the receive-only channel sse.Serve takes, and
+// the options to serve it with: the App's and one that logs a message the
+// stream rejects. It is not inlined, so that its work stays out of the
+// stream's stack frame.
 //
 //go:noinline
-func (o *openStream) prepare(c echo.Context, call func(echo.Context) ([]reflect.Value, error)) (<-chan sse.Message, []sse.Option, error) {
-	out, err := call(c)
-	if err == nil {
-		err = errorOf(out[1])
-	}
+func (a *App) openEvents(c Context, call caller, route string) (<-chan sse.Message, []sse.Option, error) {
+	result, err := call(c)
 	if err != nil {
 		return nil, nil, err
 	}
-	a, route := o.app, o.route
-	if out[0].IsNil() {
-		return nil, nil, errors.New("godanet: SSE handler " + route + " returned a nil channel and no error; return a channel, or an error such as core.NotFound")
+	var events <-chan sse.Message
+	switch ch := result.(type) {
+	case <-chan sse.Message:
+		events = ch
+	case chan sse.Message:
+		events = ch
 	}
-	events := out[0].Convert(messageRecvChanType).Interface().(<-chan sse.Message)
+	if events == nil {
+		return nil, nil, errors.New("core: SSE handler " + route + " returned a nil channel and no error; return a channel, or an error such as core.NotFound")
+	}
 	limitSendBuffer(c.Request(), a.cfg.limits.StreamSendBuffer)
+	id := requestID(c)
 	options := append(a.cfg.sse[:len(a.cfg.sse):len(a.cfg.sse)], sse.OnReject(func(m sse.Message, err error) {
-		a.logger.Warn("godanet: SSE message rejected", "route", o.route, "error", err, "request_id", o.id)
+		a.logger.Warn("godanet: SSE message rejected", "route", route, "error", err, "request_id", id)
 	}))
 	return events, options, nil
 }
 
-// ended is what the route answers once sse.ServeHTTP returned err.
-func (o *openStream) ended(err error) error {
+// streamEnded is what the route answers once sse.Serve returned err.
+func (a *App) streamEnded(c Context, route string, err error) error {
 	switch {
 	case err == nil, errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return nil
 	case errors.Is(err, sse.ErrNoFlush):
 		return err // nothing is written yet: a logged 500
 	}
-	o.app.logger.Debug("godanet: SSE stream ended by a write error", "route", o.route, "error", err, "request_id", o.id)
+	a.logger.Debug("godanet: SSE stream ended by a write error", "route", route, "error", err, "request_id", requestID(c))
 	return nil
 }

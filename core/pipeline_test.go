@@ -1,0 +1,356 @@
+package core_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godanet/godanet/core"
+	"github.com/godanet/godanet/module"
+	"github.com/godanet/godanet/sse"
+	gosse "github.com/tmaxmax/go-sse"
+)
+
+// TickQuery is the input of a Typed SSE route.
+type TickQuery struct {
+	N int `query:"n" validate:"gt=0,lte=5"`
+}
+
+type TickController struct{}
+
+func (c *TickController) Routes(r *core.Routes) {
+	r.SSE("/ticks", core.Typed(c.Ticks))
+}
+
+func (c *TickController) Ticks(_ core.Context, q TickQuery) (<-chan sse.Message, error) {
+	ch := make(chan sse.Message, q.N)
+	for i := range q.N {
+		ch <- sse.Message{Event: "tick", Data: strconv.Itoa(i + 1)}
+	}
+	close(ch)
+	return ch, nil
+}
+
+func serve(t *testing.T, root *module.Module, options ...core.Option) (*core.App, *httptest.Server) {
+	t.Helper()
+	app, err := core.New(root, append([]core.Option{core.WithLogger(slog.New(slog.DiscardHandler))}, options...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(app.Handler())
+	t.Cleanup(srv.Close)
+	return app, srv
+}
+
+// A Typed handler on an SSE route goes through the same pipeline as any
+// other: its input is decoded and validated, and its channel streamed.
+// (Typed used to be ignored on SSE routes.)
+func TestTypedSSERouteDecodesAndStreams(t *testing.T) {
+	_, srv := serve(t, &module.Module{Name: "ticks", Controllers: []any{&TickController{}}})
+
+	res, err := http.Get(srv.URL + "/ticks?n=3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("answered %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	var got []string
+	for ev, err := range gosse.Read(res.Body, nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Type != "tick" {
+			t.Fatalf("event type %q, want tick", ev.Type)
+		}
+		got = append(got, ev.Data)
+	}
+	if strings.Join(got, ",") != "1,2,3" {
+		t.Fatalf("events %v, want 1,2,3", got)
+	}
+
+	res, err = http.Get(srv.URL + "/ticks?n=9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 400 || res.Header.Get("Content-Type") != "application/problem+json" || !strings.Contains(string(body), `"field":"n"`) {
+		t.Fatalf("invalid input answered %d %s: %s", res.StatusCode, res.Header.Get("Content-Type"), body)
+	}
+}
+
+// ItemByID reads an id from a path the route does not have.
+type ItemByID struct {
+	ID int `param:"id"`
+}
+
+type MissingParamController struct{}
+
+func (c *MissingParamController) Routes(r *core.Routes) { r.GET("/items", c.Get) }
+
+func (c *MissingParamController) Get(core.Context, ItemByID) (string, error) { return "", nil }
+
+type RedirectWithBodyController struct {
+	core.Controller `path:"/old"`
+
+	_ core.GET `path:"/" handler:"Moved" status:"301"`
+}
+
+func (c *RedirectWithBodyController) Moved(core.Context) (string, error) { return "moved", nil }
+
+// Start-up errors are a *core.ControllerError that says where in its
+// fields, for errors.As, and what to do in its message.
+func TestStartupRouteChecks(t *testing.T) {
+	tests := []struct {
+		name       string
+		controller any
+		route      string
+		want       []string
+	}{
+		{"param field not in the path", &MissingParamController{}, "GET /items",
+			[]string{"field ID of core_test.ItemByID reads path parameter \"id\"", "the path /items has no :id", `query:"id"`}},
+		{"3xx status with a body", &RedirectWithBodyController{}, "GET /old",
+			[]string{"status 301 is a redirect", "returns a string", "c.Redirect(301, url)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := core.New(&module.Module{Name: "m", Controllers: []any{tt.controller}}, core.WithLogger(slog.New(slog.DiscardHandler)))
+			var ce *core.ControllerError
+			if !errors.As(err, &ce) {
+				t.Fatalf("core.New: %v; want a *core.ControllerError", err)
+			}
+			if ce.Module != "m" || ce.Controller != fmt.Sprintf("%T", tt.controller) || ce.Route != tt.route {
+				t.Errorf("where: module %q controller %q route %q", ce.Module, ce.Controller, ce.Route)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("the error does not say %q:\n%s", w, err)
+				}
+			}
+		})
+	}
+}
+
+type RedirectController struct {
+	core.Controller `path:"/go"`
+
+	_ core.GET `path:"/there" handler:"There" status:"302"`
+	_ core.GET `path:"/nowhere" handler:"Nowhere" status:"302"`
+}
+
+func (c *RedirectController) There(ctx core.Context) error {
+	ctx.Response().Header().Set("Location", "/elsewhere")
+	return nil
+}
+
+func (c *RedirectController) Nowhere(core.Context) error { return nil }
+
+// A 3xx route answers its status when the handler set Location, and a 500
+// that says nothing internal (the log says why) when it did not.
+func TestRedirectRouteNeedsLocation(t *testing.T) {
+	var logs bytes.Buffer
+	_, srv := serve(t, &module.Module{Name: "go", Controllers: []any{&RedirectController{}}},
+		core.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	res, err := client.Get(srv.URL + "/go/there")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 302 || res.Header.Get("Location") != "/elsewhere" {
+		t.Fatalf("answered %d, Location %q", res.StatusCode, res.Header.Get("Location"))
+	}
+
+	res, err = client.Get(srv.URL + "/go/nowhere")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 500 || strings.Contains(string(body), "Location") {
+		t.Fatalf("answered %d: %s", res.StatusCode, body)
+	}
+	if !strings.Contains(logs.String(), "set no Location header") {
+		t.Fatalf("the log does not say why:\n%s", logs.String())
+	}
+}
+
+// headerBinder is a custom echo Binder: it reads the name from a header.
+type headerBinder struct{}
+
+func (headerBinder) Bind(i any, c core.Context) error {
+	if in, ok := i.(*Greeting); ok {
+		in.Name = c.Request().Header.Get("X-Name")
+	}
+	return nil
+}
+
+type Greeting struct {
+	Name string `json:"name" validate:"required"`
+}
+
+type GreetController struct{}
+
+func (c *GreetController) Routes(r *core.Routes) { r.POST("/greet", c.Greet) }
+
+func (c *GreetController) Greet(_ core.Context, in Greeting) (string, error) {
+	return "hello " + in.Name, nil
+}
+
+// A Binder set on App.Echo() is honoured: it reads the input, and the
+// input is still validated.
+func TestCustomBinderIsHonoured(t *testing.T) {
+	app, srv := serve(t, &module.Module{Name: "greet", Controllers: []any{&GreetController{}}})
+	app.Echo().Binder = headerBinder{}
+
+	req, _ := http.NewRequest("POST", srv.URL+"/greet", strings.NewReader(`{"name":"from the body"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Name", "from a header")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || string(body) != "hello from a header" {
+		t.Fatalf("answered %d: %s", res.StatusCode, body)
+	}
+
+	req, _ = http.NewRequest("POST", srv.URL+"/greet", strings.NewReader(`{"name":"from the body"}`))
+	req.Header.Set("Content-Type", "application/json")
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 400 || !strings.Contains(string(body), `"rule":"required"`) {
+		t.Fatalf("without the header answered %d: %s", res.StatusCode, body)
+	}
+}
+
+// ManyRoutesController declares n routes, one of them SSE.
+type ManyRoutesController struct{ n int }
+
+func (c *ManyRoutesController) Routes(r *core.Routes) {
+	for i := range c.n - 1 {
+		r.GET(fmt.Sprintf("/r/%d", i), c.Get)
+	}
+	r.SSE("/events", c.Events)
+}
+
+func (c *ManyRoutesController) Get(core.Context) (string, error) { return "", nil }
+
+func (c *ManyRoutesController) Events(ctx core.Context) (<-chan sse.Message, error) {
+	return sse.Produce(ctx.Request().Context(), func(context.Context, func(sse.Message) bool) {}), nil
+}
+
+// The route map is a line per controller, SSE routes marked; past a
+// hundred routes, one line at info level and the map at debug level.
+func TestRouteMapIsLoggedCompactly(t *testing.T) {
+	for _, tt := range []struct {
+		routes        int
+		infoLines     int
+		listedAtDebug bool
+	}{{3, 1, false}, {150, 1, true}} {
+		var logs bytes.Buffer
+		_, err := core.New(&module.Module{Name: "many", Controllers: []any{&ManyRoutesController{n: tt.routes}}},
+			core.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := logs.String()
+		if n := strings.Count(out, "level=INFO"); n != tt.infoLines {
+			t.Errorf("%d routes: %d info lines, want %d:\n%s", tt.routes, n, tt.infoLines, out)
+		}
+		if !strings.Contains(out, "GET /events (SSE) Events") {
+			t.Errorf("%d routes: the SSE route is not marked:\n%s", tt.routes, out)
+		}
+		if got := strings.Contains(out, "level=DEBUG") && strings.Contains(out, "listed_at=debug"); got != tt.listedAtDebug {
+			t.Errorf("%d routes: listed at debug level: %v, want %v:\n%s", tt.routes, got, tt.listedAtDebug, out)
+		}
+	}
+}
+
+// A rule validator cannot run fails New whatever the route, and a rule
+// that needs its struct around it (checked on its own, it would look
+// wrong) does not.
+func TestStartupValidateRules(t *testing.T) {
+	type BadParam struct {
+		Name string `json:"name" validate:"max=many"`
+	}
+	type CrossField struct {
+		Kind  string   `json:"kind"`
+		Tags  []string `json:"tags" validate:"required_if=Kind tagged"`
+		Again string   `json:"again" validate:"eqfield=Kind"`
+	}
+	bad := &builderController{handler: func(core.Context, BadParam) error { return nil }}
+	if _, err := core.New(&module.Module{Name: "v", Controllers: []any{bad}}, core.WithLogger(slog.New(slog.DiscardHandler))); err == nil ||
+		!strings.Contains(err.Error(), "BadParam") || !strings.Contains(err.Error(), "core.WithValidation") {
+		t.Fatalf("max=many: %v; want a start-up error naming the input", err)
+	}
+	cross := &builderController{handler: func(core.Context, CrossField) error { return nil }}
+	if _, err := core.New(&module.Module{Name: "v", Controllers: []any{cross}}, core.WithLogger(slog.New(slog.DiscardHandler))); err != nil {
+		t.Fatalf("cross-field rules: %v", err)
+	}
+}
+
+// builderController declares one POST route with any handler.
+type builderController struct{ handler any }
+
+func (c *builderController) Routes(r *core.Routes) { r.POST("/", c.handler) }
+
+// The route's context carries the stream's context, so a Typed SSE
+// handler that subscribes ends with the client.
+func TestTypedSSEHandlerEndsWithClient(t *testing.T) {
+	hub := sse.NewHub()
+	t.Cleanup(func() { hub.Close() })
+	ended := make(chan struct{})
+	ctrl := &hubController{hub: hub, ended: ended}
+	_, srv := serve(t, &module.Module{Name: "hub", Controllers: []any{ctrl}})
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/hub?topic=a", nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != 200 {
+		t.Fatalf("answered %d", res.StatusCode)
+	}
+	cancel()
+	res.Body.Close()
+	select {
+	case <-ended:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the handler's context did not end with the client")
+	}
+}
+
+type HubQuery struct {
+	Topic string `query:"topic" validate:"required"`
+}
+
+type hubController struct {
+	hub   *sse.Hub
+	ended chan struct{}
+}
+
+func (c *hubController) Routes(r *core.Routes) { r.SSE("/hub", core.Typed(c.Subscribe)) }
+
+func (c *hubController) Subscribe(ctx core.Context, q HubQuery) (<-chan sse.Message, error) {
+	reqCtx := ctx.Request().Context()
+	context.AfterFunc(reqCtx, func() { close(c.ended) })
+	return c.hub.Subscribe(reqCtx, q.Topic, "")
+}

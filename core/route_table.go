@@ -1,0 +1,188 @@
+package core
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// RouteInfo describes a mapped route, as logged at start-up.
+type RouteInfo struct {
+	Method     string
+	Path       string
+	Module     string
+	Controller string
+	Handler    string
+	Status     int
+	Guards     int
+	// Stream is set for an SSE route.
+	Stream bool
+}
+
+// String is the route as the route map lists it: "GET /todos/events (SSE)".
+func (r RouteInfo) String() string {
+	if r.Stream {
+		return r.Method + " " + r.Path + " (SSE)"
+	}
+	return r.Method + " " + r.Path
+}
+
+// routeMapDetailLimit is the number of routes up to which New logs the
+// route map at info level, a line per controller; past it, one line says
+// how many routes were mapped and the map is logged at debug level.
+const routeMapDetailLimit = 100
+
+// routeTable is what mapRoutes learns while it registers the routes: who
+// declared each method and path, and the GET routes that answer HEAD.
+type routeTable struct {
+	declared   map[string]string // routeKey -> who declared it
+	heads      []headRoute       // GET routes (SSE too), answered for HEAD unless a HEAD route is declared
+	anyMethods []string          // the methods of an ANY route, asked of echo once
+}
+
+type headRoute struct {
+	path  string
+	h     HandlerFunc
+	limit int64
+}
+
+// mapRoutes reads every controller, checks its routes, builds each one's
+// pipeline and registers it.
+func (a *App) mapRoutes(appGuards []Guard) error {
+	table := &routeTable{declared: map[string]string{}}
+	a.bodyLimits = map[routeID]int64{}
+	type controllerLine struct {
+		ci     *controllerInfo
+		routes []string
+	}
+	var lines []controllerLine
+	for _, c := range a.graph.Controllers() {
+		ci, err := readController(c.Module, c.Value)
+		if err != nil {
+			return err
+		}
+		line := controllerLine{ci: ci}
+		for _, rt := range ci.routes {
+			info, err := a.mapRoute(table, ci, rt, appGuards)
+			if err != nil {
+				return err
+			}
+			a.routes = append(a.routes, info)
+			line.routes = append(line.routes, info.String()+" "+info.Handler)
+		}
+		lines = append(lines, line)
+	}
+	// HTTP says a GET resource answers HEAD with the same headers and no
+	// body; echo does not do it by itself. net/http drops the body.
+	for _, hr := range table.heads {
+		if _, declared := table.declared[routeKey(http.MethodHead, hr.path)]; !declared {
+			a.engine.Add(http.MethodHead, hr.path, hr.h)
+			a.recordBodyLimit([]string{http.MethodHead}, hr.path, hr.limit)
+		}
+	}
+	detailed := len(a.routes) <= routeMapDetailLimit
+	if !detailed {
+		a.logger.Info("godanet: routes mapped", "routes", len(a.routes), "controllers", len(lines), "listed_at", "debug")
+	}
+	for _, l := range lines {
+		attrs := []any{"module", l.ci.module, "controller", l.ci.short, "routes", strings.Join(l.routes, ", ")}
+		if detailed {
+			a.logger.Info("godanet: routes mapped", attrs...)
+		} else {
+			a.logger.Debug("godanet: routes mapped", attrs...)
+		}
+	}
+	return nil
+}
+
+// mapRoute checks one route, builds its pipeline and registers it.
+func (a *App) mapRoute(table *routeTable, ci *controllerInfo, rt *Route, appGuards []Guard) (RouteInfo, error) {
+	path := joinPath(ci.prefix, rt.path)
+	methods := []string{rt.method}
+	if rt.method == methodAny {
+		if table.anyMethods == nil {
+			table.anyMethods = anyMethods()
+		}
+		methods = table.anyMethods
+	}
+	who := fmt.Sprintf("%s.%s in module %q", ci.short, rt.name, ci.module)
+	for _, m := range methods {
+		k := routeKey(m, path)
+		this := fmt.Sprintf("%s (%s %s)", who, m, path)
+		if first, dup := table.declared[k]; dup {
+			return RouteInfo{}, ci.errorf(rt, "declared twice: by %s and by %s; remove one or change its path", first, this)
+		}
+		table.declared[k] = this
+	}
+	if rt.stream && rt.status != http.StatusOK {
+		return RouteInfo{}, ci.errorf(rt, "an SSE route always answers 200 (or a problem before the stream); remove its status")
+	}
+	plan, err := newHandlerPlan(rt.handler, rt.stream)
+	if err != nil {
+		return RouteInfo{}, ci.errorf(rt, "handler %q: %v", rt.name, err)
+	}
+	if err := checkRoute(rt, plan, path); err != nil {
+		return RouteInfo{}, ci.errorf(rt, "handler %q: %v", rt.name, err)
+	}
+	if rt.receiver.IsValid() {
+		plan.callMethod(rt.receiver, rt.name)
+	}
+	if plan.input != nil {
+		if err := a.tags.check(plan.input); err != nil {
+			return RouteInfo{}, ci.errorf(rt, "handler %q: %v", rt.name, err)
+		}
+	}
+	guards := concat(appGuards, ci.guards, rt.guards)
+	bodyLimit := a.cfg.limits.BodyBytes
+	switch {
+	case rt.bodyLimit > 0:
+		bodyLimit = rt.bodyLimit
+	case rt.bodyLimit < 0:
+		bodyLimit = 0
+	}
+	a.recordBodyLimit(methods, path, bodyLimit)
+	h := a.pipeline(ci, rt, plan, path, guards, bodyLimit)
+	register(a.engine, rt.method, path, h)
+	if rt.method == http.MethodGet {
+		// An SSE route's HEAD gets the stream's headers and no stream
+		// (sse.Serve).
+		table.heads = append(table.heads, headRoute{path, h, bodyLimit})
+	}
+	return RouteInfo{Method: rt.method, Path: path, Module: ci.module, Controller: ci.short, Handler: rt.name,
+		Status: rt.status, Guards: len(guards), Stream: rt.stream}, nil
+}
+
+// checkRoute finds the mistakes a route's declaration and its handler's
+// signature make together, which would otherwise fail every request.
+func checkRoute(rt *Route, plan *handlerPlan, path string) error {
+	if rt.status >= 300 && rt.status < 400 && rt.status != http.StatusNotModified && plan.result != nil {
+		return fmt.Errorf("status %d is a redirect, but the handler returns a %v to write as the body, and nothing sets Location; return only an error and answer with c.Redirect(%d, url), or declare a 2xx status",
+			rt.status, plan.result, rt.status)
+	}
+	if plan.input == nil {
+		return nil
+	}
+	params := pathParams(path)
+	for _, f := range plan.input.pathFields {
+		if !slices.Contains(params, f.own) {
+			return fmt.Errorf("field %s of %v reads path parameter %q, but the path %s has no :%s; add it to the path, or read the field from the query (query:%q)",
+				f.goPath, plan.input.typ, f.own, path, f.own, f.own)
+		}
+	}
+	return nil
+}
+
+// recordBodyLimit keeps a route's body limit for admitBeforeMiddleware
+// when it is not the App's default, which a route not recorded gets.
+func (a *App) recordBodyLimit(methods []string, path string, limit int64) {
+	if limit == a.cfg.limits.BodyBytes {
+		return
+	}
+	for _, m := range methods {
+		a.bodyLimits[routeID{m, path}] = limit
+	}
+}
+
+// Routes returns the mapped routes in declaration order.
+func (a *App) Routes() []RouteInfo { return append([]RouteInfo(nil), a.routes...) }
