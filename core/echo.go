@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -30,6 +31,12 @@ type HandlerFunc = echo.HandlerFunc
 // MiddlewareFunc is app, controller or route middleware: echo's, so that
 // echo's own middleware (RequestID, CORS, Gzip, ...) plugs in as it is.
 type MiddlewareFunc = echo.MiddlewareFunc
+
+// signature is a handler's type as messages show it: with core.Context,
+// the name users write, where reflect says echo.Context.
+func signature(t reflect.Type) string {
+	return strings.ReplaceAll(t.String(), "echo.Context", "core.Context")
+}
 
 // engine is the router and server an App runs on; App.Echo returns it.
 type engine = echo.Echo

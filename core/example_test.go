@@ -66,7 +66,7 @@ type BookController struct {
 
 func NewBookController(l *Library) *BookController { return &BookController{Library: l} }
 
-func (c *BookController) Get(_ echo.Context, in BookID) (Book, error) {
+func (c *BookController) Get(_ core.Context, in BookID) (Book, error) {
 	b, ok := c.Library.Find(in.ID)
 	if !ok {
 		return Book{}, core.NotFound("there is no book %d", in.ID)
@@ -120,11 +120,11 @@ func (c *ShelfController) Routes(r *core.Routes) {
 	r.GET("/shelf/:id", c.Get)
 }
 
-func (c *ShelfController) Add(_ echo.Context, in NewBook) (Book, error) {
+func (c *ShelfController) Add(_ core.Context, in NewBook) (Book, error) {
 	return c.Library.Add(in.Title), nil
 }
 
-func (c *ShelfController) Get(_ echo.Context, in BookID) (Book, error) {
+func (c *ShelfController) Get(_ core.Context, in BookID) (Book, error) {
 	b, ok := c.Library.Find(in.ID)
 	if !ok {
 		return Book{}, core.NotFound("there is no book %d", in.ID)
@@ -175,11 +175,11 @@ type TypoController struct {
 
 func NewTypoController(l *Library) *TypoController { return &TypoController{Library: l} }
 
-func (c *TypoController) Create(_ echo.Context, in NewBook) (Book, error) {
+func (c *TypoController) Create(_ core.Context, in NewBook) (Book, error) {
 	return c.Library.Add(in.Title), nil
 }
 
-func (c *TypoController) List(echo.Context) ([]Book, error) { return nil, nil }
+func (c *TypoController) List(core.Context) ([]Book, error) { return nil, nil }
 
 // A mistake in a controller fails core.New, before any request, with an
 // error that says where it is and what would fix it.

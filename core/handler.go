@@ -49,28 +49,28 @@ func newHandlerPlan(handler any, stream bool) (*handlerPlan, error) {
 	h.fn = fn
 	t := fn.Type()
 	if t.Kind() != reflect.Func {
-		return nil, fmt.Errorf("it is a %v, not a function; the supported shapes are %s", t, supportedShapes)
+		return nil, fmt.Errorf("it is a %s, not a function; the supported shapes are %s", signature(t), supportedShapes)
 	}
 	if t.IsVariadic() || t.NumIn() < 1 || t.NumIn() > 2 || t.In(0) != contextType {
-		return nil, fmt.Errorf("unsupported signature %v; the supported shapes are %s", t, supportedShapes)
+		return nil, fmt.Errorf("unsupported signature %s; the supported shapes are %s", signature(t), supportedShapes)
 	}
 	switch {
 	case t.NumOut() == 1 && t.Out(0) == errorType:
 	case t.NumOut() == 2 && t.Out(1) == errorType:
 		h.result = t.Out(0)
 	default:
-		return nil, fmt.Errorf("unsupported signature %v: it must return error or (T, error); the supported shapes are %s", t, supportedShapes)
+		return nil, fmt.Errorf("unsupported signature %s: it must return error or (T, error); the supported shapes are %s", signature(t), supportedShapes)
 	}
 	switch {
 	case stream && (h.result == nil || !isMessageChan(h.result)):
-		return nil, fmt.Errorf("an SSE route's handler must return (<-chan sse.Message, error) or (chan sse.Message, error), with or without an input struct; %v does not", t)
+		return nil, fmt.Errorf("an SSE route's handler must return (<-chan sse.Message, error) or (chan sse.Message, error), with or without an input struct; %s does not", signature(t))
 	case !stream && h.result != nil && isMessageChan(h.result):
 		return nil, fmt.Errorf("it returns a channel of sse.Message, but the route is not an SSE route; declare it with core.SSE or r.SSE")
 	}
 	if t.NumIn() == 2 {
 		plan, err := newBindPlan(t.In(1))
 		if err != nil {
-			return nil, fmt.Errorf("unsupported signature %v: %w; the supported shapes are %s", t, err, supportedShapes)
+			return nil, fmt.Errorf("unsupported signature %s: %w; the supported shapes are %s", signature(t), err, supportedShapes)
 		}
 		h.input = plan
 	}

@@ -15,7 +15,7 @@ import (
 //
 // path is the prefix of every route; guards, use and filters name fields or
 // methods of the controller (comma-separated) that hold a Guard, an
-// echo.MiddlewareFunc, or an ErrorFilter, applied to every route.
+// core.MiddlewareFunc, or an ErrorFilter, applied to every route.
 type Controller struct{}
 
 // Route markers. A blank field of one of these types declares a route:

@@ -10,7 +10,6 @@ import (
 	"github.com/godanet/godanet/core"
 	"github.com/godanet/godanet/module"
 	"github.com/godanet/godanet/sse"
-	"github.com/labstack/echo/v4"
 	"go.uber.org/dig"
 )
 
@@ -44,13 +43,13 @@ type thingHandlers struct {
 	Store *ThingStore
 }
 
-func (h *thingHandlers) List(echo.Context) ([]Thing, error) { return nil, nil }
+func (h *thingHandlers) List(core.Context) ([]Thing, error) { return nil, nil }
 
-func (h *thingHandlers) Get(_ echo.Context, in ThingID) (Thing, error) {
+func (h *thingHandlers) Get(_ core.Context, in ThingID) (Thing, error) {
 	return Thing{ID: in.ID}, nil
 }
 
-func (h *thingHandlers) Create(_ echo.Context, in CreateThing) (Thing, error) {
+func (h *thingHandlers) Create(_ core.Context, in CreateThing) (Thing, error) {
 	return Thing{ID: 1, Name: in.Name}, nil
 }
 
@@ -78,7 +77,7 @@ type ChannelNotSSEController struct {
 	_               core.GET `path:"/events" handler:"Events"`
 }
 
-func (ChannelNotSSEController) Events(echo.Context) (<-chan sse.Message, error) { return nil, nil }
+func (ChannelNotSSEController) Events(core.Context) (<-chan sse.Message, error) { return nil, nil }
 
 // SSEBuilderWrongController declares r.SSE with a handler returning a
 // channel of the wrong element type.
@@ -86,7 +85,7 @@ type SSEBuilderWrongController struct{}
 
 func (c *SSEBuilderWrongController) Routes(r *core.Routes) { r.SSE("/events", c.Events) }
 
-func (c *SSEBuilderWrongController) Events(echo.Context) (<-chan string, error) { return nil, nil }
+func (c *SSEBuilderWrongController) Events(core.Context) (<-chan string, error) { return nil, nil }
 
 // NilGuardController registers a guard field its constructor never set.
 type NilGuardController struct {
@@ -95,13 +94,13 @@ type NilGuardController struct {
 
 func (c *NilGuardController) Routes(r *core.Routes) { r.GET("/things", c.List).Guard(c.Auth) }
 
-func (c *NilGuardController) List(echo.Context) ([]Thing, error) { return nil, nil }
+func (c *NilGuardController) List(core.Context) ([]Thing, error) { return nil, nil }
 
 // NilMiddlewareController uses a nil middleware for all its routes.
 type NilMiddlewareController struct{ thingHandlers }
 
 func (c *NilMiddlewareController) Routes(r *core.Routes) {
-	var audit echo.MiddlewareFunc
+	var audit core.MiddlewareFunc
 	r.Use(audit)
 	r.GET("/things", c.List)
 }
@@ -111,7 +110,7 @@ type SSEStatusController struct{}
 
 func (c *SSEStatusController) Routes(r *core.Routes) { r.SSE("/events", c.Events).Status(201) }
 
-func (c *SSEStatusController) Events(echo.Context) (<-chan sse.Message, error) { return nil, nil }
+func (c *SSEStatusController) Events(core.Context) (<-chan sse.Message, error) { return nil, nil }
 
 // Address hides an unknown validate rule behind a pointer.
 type Address struct {
@@ -126,7 +125,7 @@ type NestedRuleController struct{}
 
 func (c *NestedRuleController) Routes(r *core.Routes) { r.POST("/things", c.Create) }
 
-func (c *NestedRuleController) Create(echo.Context, NestedRuleInput) error { return nil }
+func (c *NestedRuleController) Create(core.Context, NestedRuleInput) error { return nil }
 
 type MisspelledController struct {
 	core.Controller `path:"/things"`
@@ -154,7 +153,7 @@ type BadResultController struct {
 	_ core.GET `path:"/count" handler:"Count"`
 }
 
-func (c *BadResultController) Count(echo.Context) (int, string) { return 0, "" }
+func (c *BadResultController) Count(core.Context) (int, string) { return 0, "" }
 
 type ScalarInputController struct {
 	core.Controller `path:"/things"`
@@ -162,7 +161,7 @@ type ScalarInputController struct {
 	_ core.GET `path:"/:id" handler:"Find"`
 }
 
-func (c *ScalarInputController) Find(echo.Context, int) (Thing, error) { return Thing{}, nil }
+func (c *ScalarInputController) Find(core.Context, int) (Thing, error) { return Thing{}, nil }
 
 type NotAGuardController struct {
 	core.Controller `path:"/things"`
@@ -249,7 +248,7 @@ func (c *NilHandlerController) Routes(r *core.Routes) { r.GET("/", nil) }
 
 type NilFuncController struct {
 	thingHandlers
-	Lister func(echo.Context) ([]Thing, error) // never set
+	Lister func(core.Context) ([]Thing, error) // never set
 }
 
 func (c *NilFuncController) Routes(r *core.Routes) { r.GET("/things", c.Lister) }
@@ -270,7 +269,7 @@ type RenameThing struct {
 	Name string `json:"name" validate:"required,slug"`
 }
 
-func (c *UnknownRuleController) Rename(echo.Context, RenameThing) error { return nil }
+func (c *UnknownRuleController) Rename(core.Context, RenameThing) error { return nil }
 
 // Chicken and Egg need each other: a cycle dig rejects.
 type (
@@ -293,7 +292,7 @@ func (*Migrator) OnModuleInit(context.Context) error { return errMigration }
 // APIKeyGuard is an app guard no module provides.
 type APIKeyGuard struct{}
 
-func (*APIKeyGuard) CanActivate(echo.Context) (bool, error) { return true, nil }
+func (*APIKeyGuard) CanActivate(core.Context) (bool, error) { return true, nil }
 
 var _ core.Guard = (*APIKeyGuard)(nil)
 
@@ -328,7 +327,7 @@ func TestNewStartupErrors(t *testing.T) {
 				`handler "list" is unexported`, `rename it "List"`},
 		},
 		{
-			name: "handler without echo.Context",
+			name: "handler without core.Context",
 			root: thingsModule(&BadSignatureController{}),
 			want: []string{`module "things"`, "*core_test.BadSignatureController", "route GET /things/count", `handler "Count"`,
 				"unsupported signature func(int) (int, error)",
@@ -338,7 +337,7 @@ func TestNewStartupErrors(t *testing.T) {
 			name: "handler result is not an error",
 			root: thingsModule(&BadResultController{}),
 			want: []string{"*core_test.BadResultController", "route GET /things/count", `handler "Count"`,
-				"unsupported signature func(echo.Context) (int, string)", "it must return error or (T, error)",
+				"unsupported signature func(core.Context) (int, string)", "it must return error or (T, error)",
 				"the supported shapes are func(core.Context) error"},
 		},
 		{
@@ -480,7 +479,7 @@ func TestNewStartupErrors(t *testing.T) {
 			root: thingsModule(&SSENotAChannelController{}),
 			want: []string{`module "things"`, "controller *core_test.SSENotAChannelController", "route GET /things/events", `handler "List"`,
 				"an SSE route's handler must return (<-chan sse.Message, error) or (chan sse.Message, error)",
-				"func(echo.Context) ([]core_test.Thing, error) does not"},
+				"func(core.Context) ([]core_test.Thing, error) does not"},
 		},
 		{
 			name: "SSE builder route with a channel of the wrong type",

@@ -10,7 +10,6 @@ import (
 
 	"github.com/godanet/godanet/core"
 	"github.com/godanet/godanet/module"
-	"github.com/labstack/echo/v4"
 )
 
 type typedInput struct {
@@ -27,12 +26,12 @@ func (c *typedController) Routes(r *core.Routes) {
 	r.PUT("/n/:id", core.Typed(c.Nil))
 }
 
-func (c *typedController) Value(_ echo.Context, in typedInput) (typedInput, error) { return in, nil }
-func (c *typedController) Pointer(_ echo.Context, in *typedInput) (*typedInput, error) {
+func (c *typedController) Value(_ core.Context, in typedInput) (typedInput, error) { return in, nil }
+func (c *typedController) Pointer(_ core.Context, in *typedInput) (*typedInput, error) {
 	return in, nil
 }
-func (c *typedController) Text(_ echo.Context, in typedInput) (string, error) { return in.Name, nil }
-func (c *typedController) Nil(_ echo.Context, in typedInput) (any, error)     { return nil, nil }
+func (c *typedController) Text(_ core.Context, in typedInput) (string, error) { return in.Name, nil }
+func (c *typedController) Nil(_ core.Context, in typedInput) (any, error)     { return nil, nil }
 
 // TestTyped checks that a Typed route answers as the same route without
 // Typed would.

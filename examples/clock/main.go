@@ -18,7 +18,6 @@ import (
 	"github.com/godanet/godanet/core"
 	"github.com/godanet/godanet/module"
 	"github.com/godanet/godanet/sse"
-	"github.com/labstack/echo/v4"
 )
 
 // ClockController serves the stream.
@@ -35,7 +34,7 @@ func NewClockController() *ClockController { return &ClockController{Every: 100 
 
 // Hello streams the events. sse.Produce ends the producer with the request,
 // so a client that leaves early leaves no goroutine behind.
-func (c *ClockController) Hello(ctx echo.Context) (<-chan sse.Message, error) {
+func (c *ClockController) Hello(ctx core.Context) (<-chan sse.Message, error) {
 	return sse.Produce(ctx.Request().Context(), func(ctx context.Context, emit func(sse.Message) bool) {
 		tick := time.NewTicker(c.Every)
 		defer tick.Stop()

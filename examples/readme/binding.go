@@ -1,6 +1,6 @@
 package readme
 
-import "github.com/labstack/echo/v4"
+import "github.com/godanet/godanet/core"
 
 // readme:begin binding
 
@@ -10,7 +10,7 @@ type UpdateTodo struct {
 	Done  *bool   `json:"done"`
 }
 
-func (c *TodoController) Update(_ echo.Context, in UpdateTodo) (Todo, error) {
+func (c *TodoController) Update(_ core.Context, in UpdateTodo) (Todo, error) {
 	return c.Store.Update(in.ID, func(t *Todo) {
 		if in.Title != nil {
 			t.Title = *in.Title

@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/godanet/godanet/core"
-	"github.com/labstack/echo/v4"
 )
 
 // readme:begin controllers
@@ -45,24 +44,24 @@ type TodoID struct {
 }
 
 // List returns every todo.
-func (c *TodoController) List(echo.Context) ([]Todo, error) { return c.Store.List(), nil }
+func (c *TodoController) List(core.Context) ([]Todo, error) { return c.Store.List(), nil }
 
 // Get returns one todo.
-func (c *TodoController) Get(_ echo.Context, in TodoID) (Todo, error) { return c.Store.Get(in.ID) }
+func (c *TodoController) Get(_ core.Context, in TodoID) (Todo, error) { return c.Store.Get(in.ID) }
 
 // Create adds a todo.
-func (c *TodoController) Create(_ echo.Context, in CreateTodo) (Todo, error) {
+func (c *TodoController) Create(_ core.Context, in CreateTodo) (Todo, error) {
 	return c.Store.Create(in.Title), nil
 }
 
 // Delete removes a todo.
-func (c *TodoController) Delete(_ echo.Context, in TodoID) error {
+func (c *TodoController) Delete(_ core.Context, in TodoID) error {
 	_, err := c.Store.Delete(in.ID)
 	return err
 }
 
 // NotFound is the controller's error filter: ErrNotFound is a 404.
-func (c *TodoController) NotFound(err error, _ echo.Context) error {
+func (c *TodoController) NotFound(err error, _ core.Context) error {
 	if errors.Is(err, ErrNotFound) {
 		return core.NewProblem(http.StatusNotFound, "there is no todo with that id")
 	}

@@ -7,7 +7,6 @@ import (
 	"github.com/godanet/godanet/core"
 	"github.com/godanet/godanet/module"
 	"github.com/godanet/godanet/sse"
-	"github.com/labstack/echo/v4"
 )
 
 // FeedModule serves the README's FeedController and NewsService.
@@ -44,12 +43,12 @@ type FeedController struct {
 }
 
 // Hub-backed: history newer than the client's Last-Event-ID first, then live events.
-func (f *FeedController) News(c echo.Context) (<-chan sse.Message, error) {
+func (f *FeedController) News(c core.Context) (<-chan sse.Message, error) {
 	return f.Hub.Subscribe(c.Request().Context(), "news", sse.LastEventID(c.Request()))
 }
 
 // A producer: sse.Produce runs it in a goroutine that ends with the client.
-func (f *FeedController) Clock(c echo.Context) (<-chan sse.Message, error) {
+func (f *FeedController) Clock(c core.Context) (<-chan sse.Message, error) {
 	return sse.Produce(c.Request().Context(), func(ctx context.Context, emit func(sse.Message) bool) {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()

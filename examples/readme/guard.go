@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/godanet/godanet/core"
-	"github.com/labstack/echo/v4"
 )
 
 // NewTokenGuard is AuthModule's guard constructor.
@@ -17,9 +16,9 @@ var _ core.Guard = (*TokenGuard)(nil)
 
 type TokenGuard struct{ token Token }
 
-func (g *TokenGuard) CanActivate(c echo.Context) (bool, error) {
+func (g *TokenGuard) CanActivate(c core.Context) (bool, error) {
 	// The scheme is case-insensitive, as HTTP says: "bearer" and "BEARER" work too.
-	scheme, given, _ := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
+	scheme, given, _ := strings.Cut(c.Request().Header.Get("Authorization"), " ")
 	given = strings.TrimLeft(given, " ")
 	if !strings.EqualFold(scheme, "Bearer") || given == "" {
 		return false, core.Unauthorized("send Authorization: Bearer <token>") // 401

@@ -8,7 +8,6 @@ import (
 
 	"github.com/godanet/godanet/core"
 	"github.com/godanet/godanet/module"
-	"github.com/labstack/echo/v4"
 )
 
 // Token is the bearer token that writes need.
@@ -27,8 +26,8 @@ func NewTokenGuard(t Token) *TokenGuard { return &TokenGuard{token: t} }
 // scheme is case-insensitive and may be followed by several spaces, as
 // HTTP's credentials syntax allows (RFC 9110, section 11.4), and the token
 // is compared in constant time, so that timing does not reveal it.
-func (g *TokenGuard) CanActivate(c echo.Context) (bool, error) {
-	scheme, given, _ := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
+func (g *TokenGuard) CanActivate(c core.Context) (bool, error) {
+	scheme, given, _ := strings.Cut(c.Request().Header.Get("Authorization"), " ")
 	given = strings.TrimLeft(given, " ")
 	if !strings.EqualFold(scheme, "Bearer") || given == "" {
 		return false, core.Unauthorized("send Authorization: Bearer <token>")

@@ -26,7 +26,7 @@ type PageController struct {
 func NewPageController() *PageController { return &PageController{} }
 
 // Index serves the page.
-func (p *PageController) Index(c echo.Context) error {
+func (p *PageController) Index(c core.Context) error {
 	page, err := web.ReadFile("web/index.html")
 	if err != nil {
 		return err
@@ -35,7 +35,7 @@ func (p *PageController) Index(c echo.Context) error {
 }
 
 // Asset serves a stylesheet or script of the page; anything else is a 404.
-func (p *PageController) Asset(c echo.Context) error {
+func (p *PageController) Asset(c core.Context) error {
 	switch name := c.Param("name"); name {
 	case "app.js", "style.css":
 		return echo.StaticFileHandler("web/"+name, web)(c)

@@ -7,7 +7,6 @@ import (
 	"github.com/godanet/godanet/core"
 	"github.com/godanet/godanet/module"
 	"github.com/godanet/godanet/sse"
-	"github.com/labstack/echo/v4"
 )
 
 // CreateTodo is the body of POST /todos.
@@ -55,24 +54,24 @@ func (c *TodoController) Routes(r *core.Routes) {
 }
 
 // List returns every todo, ordered by id.
-func (c *TodoController) List(ctx echo.Context) ([]Todo, error) {
+func (c *TodoController) List(ctx core.Context) ([]Todo, error) {
 	return c.Todos.List(ctx.Request().Context())
 }
 
 // Get returns one todo.
-func (c *TodoController) Get(ctx echo.Context, in TodoID) (Todo, error) {
+func (c *TodoController) Get(ctx core.Context, in TodoID) (Todo, error) {
 	return c.Todos.Get(ctx.Request().Context(), in.ID)
 }
 
 // Events streams every change. A browser that reconnects sends
 // Last-Event-ID and first gets the changes it missed.
-func (c *TodoController) Events(ctx echo.Context) (<-chan sse.Message, error) {
+func (c *TodoController) Events(ctx core.Context) (<-chan sse.Message, error) {
 	return c.Hub.Subscribe(ctx.Request().Context(), allTodos, sse.LastEventID(ctx.Request()))
 }
 
 // EventsOf streams the changes to one todo: connecting to a resource's
 // URL subscribes to it. An unknown id is a 404 before any stream byte.
-func (c *TodoController) EventsOf(ctx echo.Context, in TodoID) (<-chan sse.Message, error) {
+func (c *TodoController) EventsOf(ctx core.Context, in TodoID) (<-chan sse.Message, error) {
 	if _, err := c.Todos.Get(ctx.Request().Context(), in.ID); err != nil {
 		return nil, err
 	}
@@ -80,12 +79,12 @@ func (c *TodoController) EventsOf(ctx echo.Context, in TodoID) (<-chan sse.Messa
 }
 
 // Create adds a todo.
-func (c *TodoController) Create(ctx echo.Context, in CreateTodo) (Todo, error) {
+func (c *TodoController) Create(ctx core.Context, in CreateTodo) (Todo, error) {
 	return c.Todos.Create(ctx.Request().Context(), in.Title)
 }
 
 // Update changes the title or the done flag.
-func (c *TodoController) Update(ctx echo.Context, in UpdateTodo) (Todo, error) {
+func (c *TodoController) Update(ctx core.Context, in UpdateTodo) (Todo, error) {
 	return c.Todos.Update(ctx.Request().Context(), in.ID, func(t *Todo) {
 		if in.Title != nil {
 			t.Title = *in.Title
@@ -97,14 +96,14 @@ func (c *TodoController) Update(ctx echo.Context, in UpdateTodo) (Todo, error) {
 }
 
 // Delete removes a todo.
-func (c *TodoController) Delete(ctx echo.Context, in TodoID) error {
+func (c *TodoController) Delete(ctx core.Context, in TodoID) error {
 	return c.Todos.Delete(ctx.Request().Context(), in.ID)
 }
 
 // StoreErrors is the controller's error filter: the store's ErrNotFound
 // is a 404, and a store that cannot reach its data is a 503 (so is a Hub
 // that cannot reach its broker: godanet maps sse.ErrUnavailable itself).
-func (c *TodoController) StoreErrors(err error, _ echo.Context) error {
+func (c *TodoController) StoreErrors(err error, _ core.Context) error {
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return core.NewProblem(http.StatusNotFound, "there is no todo with that id")
