@@ -2,7 +2,7 @@ package godanet_test
 
 // The application the end-to-end tests drive: several modules wired the
 // ways users wire them (constructors of every shape dig accepts, values,
-// dig.As, dig.Name, dig.Group, dig.Out, a dynamic module, a Global module),
+// module.As, module.Name, module.Group, dig.Out, a dynamic module, a Global module),
 // a controller declared with tags and one with the builder.
 
 import (
@@ -57,7 +57,7 @@ func ConfigModule(cfg Config, j *Journal) *module.Module {
 	return &module.Module{Name: "config", Providers: []any{c, j}, Exports: []any{c, j}, Global: true}
 }
 
-// ---- store: an interface bound with dig.As, a dig.Out constructor ----
+// ---- store: an interface bound with module.As, a dig.Out constructor ----
 
 type Note struct {
 	ID    int      `json:"id"`
@@ -149,10 +149,10 @@ type HealthCheck struct{ Name string }
 var StoreModule = &module.Module{
 	Name: "store",
 	Providers: []any{
-		module.Provide(newMemStore, dig.As(new(NoteStore))),
+		module.Provide(newMemStore, module.As[NoteStore]()),
 		newClockAndIDs,
-		module.Provide(func() HealthCheck { return HealthCheck{"store"} }, dig.Group("health")),
-		module.Provide(version, dig.Name("version")),
+		module.Provide(func() HealthCheck { return HealthCheck{"store"} }, module.Group("health")),
+		module.Provide(version, module.Name("version")),
 	},
 	Exports: []any{newMemStore, newClockAndIDs, version},
 }

@@ -1,9 +1,11 @@
 package module_test
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/godanet/godanet/module"
+	"go.uber.org/dig"
 )
 
 type Clock struct{ Zone string }
@@ -52,7 +54,8 @@ func ExampleBuild() {
 
 // A module that needs a type another module exports, without importing
 // that module, fails at start-up with a message that says how to fix it.
-func ExampleBuild_notVisible() {
+// The error is typed: errors.As gives its fields.
+func ExampleNotVisibleError() {
 	timeModule := &module.Module{
 		Name:      "time",
 		Providers: []any{NewClock},
@@ -69,6 +72,89 @@ func ExampleBuild_notVisible() {
 
 	_, err := module.Build(app)
 	fmt.Println(err)
+	var nv *module.NotVisibleError
+	if errors.As(err, &nv) {
+		fmt.Printf("module %q needs %v from %q (exported: %v)\n", nv.Module, nv.Type, nv.Owner, nv.Exported)
+	}
 	// Output:
-	// godanet: module "greet": module_test.NewGreeting (example_test.go:15) needs *module_test.Clock, which module "time" provides and exports, but "greet" does not import "time"; add "time" to the Imports of "greet"
+	// module: module "greet": module_test.NewGreeting (example_test.go:17) needs *module_test.Clock, which module "time" provides and exports, but "greet" does not import "time"; add "time" to the Imports of "greet"
+	// module "greet" needs *module_test.Clock from "time" (exported: true)
+}
+
+// A constructor that fails stops Build with a *ConstructorError, which
+// names the constructor and keeps its error reachable.
+func ExampleConstructorError() {
+	errNoTZ := errors.New("no time zone database")
+	timeModule := &module.Module{
+		Name:      "time",
+		Providers: []any{func() (*Clock, error) { return nil, fmt.Errorf("loading UTC: %w", errNoTZ) }},
+	}
+
+	_, err := module.Build(timeModule)
+	var ce *module.ConstructorError
+	if errors.As(err, &ce) {
+		fmt.Printf("module %q: a constructor failed: %v\n", ce.Module, dig.RootCause(err))
+	}
+	fmt.Println(errors.Is(err, errNoTZ))
+	// Output:
+	// module "time": a constructor failed: loading UTC: no time zone database
+	// true
+}
+
+// Sender is what the mail module offers; SMTP is one implementation.
+type Sender interface{ Send(to string) string }
+
+type SMTP struct{ Host string }
+
+func (s *SMTP) Send(to string) string { return "mail to " + to + " via " + s.Host }
+
+func NewSMTP() *SMTP { return &SMTP{Host: "smtp.internal"} }
+
+// Signup needs a Sender, and the admin's address by name.
+type Signup struct {
+	Sender Sender
+	Admin  string
+}
+
+type SignupParams struct {
+	dig.In
+
+	Sender Sender
+	Admin  string `name:"admin"`
+}
+
+func NewSignup(p SignupParams) *Signup { return &Signup{Sender: p.Sender, Admin: p.Admin} }
+
+// Provide options say what a provider provides: As binds *SMTP to the
+// Sender interface (and only to it), Name sets one string apart from any
+// other, and Group (not shown) collects values from many providers.
+func ExampleProvide() {
+	mail := &module.Module{
+		Name:      "mail",
+		Providers: []any{module.Provide(NewSMTP, module.As[Sender]())},
+		Exports:   []any{NewSMTP}, // exports what NewSMTP provides: Sender
+	}
+	signup := &module.Module{
+		Name:    "signup",
+		Imports: []*module.Module{mail},
+		Providers: []any{
+			NewSignup,
+			module.Value("root@example.org", module.Name("admin")),
+		},
+	}
+
+	g, err := module.Build(signup)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	s, _ := module.Resolve[*Signup](g)
+	fmt.Println(s.Sender.Send(s.Admin))
+	_, err = module.Resolve[*SMTP](g)
+	fmt.Println(err)
+	fmt.Println(module.As[Sender](), module.Name("admin"), module.Group("checks"))
+	// Output:
+	// mail to root@example.org via smtp.internal
+	// module: resolve *module_test.SMTP: no module provides it; module_test.NewSMTP (example_test.go:111) in module "mail" returns it, but module.As provides it as module_test.Sender only; ask for that interface, or drop module.As
+	// module.As[module_test.Sender]() module.Name("admin") module.Group("checks")
 }

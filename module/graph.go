@@ -1,10 +1,8 @@
 package module
 
 import (
-	"errors"
 	"fmt"
 	"reflect"
-	"strings"
 	"sync"
 
 	"go.uber.org/dig"
@@ -13,236 +11,94 @@ import (
 // Graph is an application's modules, checked and built: every provider and
 // controller has been constructed once, in dependency order.
 type Graph struct {
-	container   *dig.Container
-	nodes       []*node // imports before importers
+	container  *dig.Container
+	nodes      []*node // imports before importers
+	providedBy map[key]*provider
+
 	mu          sync.Mutex
 	instances   []Instance
 	controllers []Controller
+	failed      *provider // the last constructor that returned an error
 }
 
-// Instance is a value a provider or controller built, with where it came from.
-type Instance struct {
-	Module   string
-	Provider string
-	Value    any
-}
+// Container is the dig container behind the graph, for advanced uses.
+func (g *Graph) Container() *dig.Container { return g.container }
 
-// Controller is a built controller and the module that declares it.
-type Controller struct {
-	Module      string
-	Constructor string
-	Value       any
-}
-
-// node is one module while the graph is built.
-type node struct {
-	mod         *Module
-	imports     []*node
-	providers   []*provider
-	controllers []*provider
-	exports     map[key]*provider
-	visible     map[key]*provider
-}
-
-// Option changes how Build assembles the graph.
-type Option interface{ apply(*buildConfig) }
-
-type buildConfig struct {
-	overrides []override
-}
-
-// Build checks the module tree rooted at root, provides everything to one
-// dig container, and constructs every provider and controller, so that a
-// mistake surfaces now, not at the first request.
-func Build(root *Module, options ...Option) (*Graph, error) {
-	var cfg buildConfig
-	for _, o := range options {
-		o.apply(&cfg)
-	}
-	nodes, err := collect(root)
+// Resolve returns the provided value of type T (any module's provider; the
+// visibility rules are for modules, not for the application itself). A T
+// that no module provides is a *MissingProviderError.
+func Resolve[T any](g *Graph) (T, error) {
+	v, err := g.Get(reflect.TypeFor[T]())
 	if err != nil {
-		return nil, err
+		var zero T
+		return zero, err
 	}
-	for _, n := range nodes {
-		if err := n.load(); err != nil {
-			return nil, err
-		}
-	}
-	if err := applyOverrides(nodes, cfg.overrides); err != nil {
-		return nil, err
-	}
-	providedBy, err := indexOutputs(nodes)
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		if err := n.resolveExports(); err != nil {
-			return nil, err
-		}
-	}
-	for _, n := range nodes {
-		n.resolveVisible(nodes)
-		if err := n.checkInputs(providedBy); err != nil {
-			return nil, err
-		}
-	}
-	g := &Graph{container: dig.New(), nodes: nodes}
-	if err := g.provideAll(); err != nil {
-		return nil, err
-	}
-	if err := g.buildAll(); err != nil {
-		return nil, err
-	}
-	return g, nil
+	return v.(T), nil
 }
 
-// collect walks the imports from root, depth first, and returns every
-// module once, imports before importers.
-func collect(root *Module) ([]*node, error) {
-	if root == nil {
-		return nil, errors.New("godanet: the root module is nil")
+// Get returns the provided value of type t; Resolve is its typed form.
+func (g *Graph) Get(t reflect.Type) (any, error) {
+	k := key{t: t}
+	if _, ok := g.providedBy[k]; !ok {
+		return nil, missing("", "", k, g.providedBy, g.nodes)
 	}
-	var (
-		order  []*node
-		done   = map[*Module]*node{}
-		byName = map[string]*Module{}
-		path   []*Module
-	)
-	var visit func(m *Module) error
-	visit = func(m *Module) error {
-		for i, p := range path {
-			if p == m {
-				names := make([]string, 0, len(path)-i+1)
-				for _, q := range path[i:] {
-					names = append(names, q.Name)
-				}
-				return fmt.Errorf("godanet: modules import each other in a cycle: %s -> %s; move what they share into a module both import",
-					strings.Join(names, " -> "), m.Name)
-			}
+	values, err := g.invokeKeys([]key{k})
+	if err != nil {
+		return nil, g.failure(err, fmt.Sprintf("resolve %v", t))
+	}
+	return values[0].Interface(), nil
+}
+
+// invokeKeys asks dig for the given keys through a dig.In struct made at
+// run time, and returns the values in order. dig names the function made
+// here "reflect".makeFuncStub in its messages; failure keeps that out of
+// module's.
+func (g *Graph) invokeKeys(keys []key) ([]reflect.Value, error) {
+	fields := []reflect.StructField{{Name: "In", Type: reflect.TypeFor[dig.In](), Anonymous: true}}
+	for i, k := range keys {
+		f := reflect.StructField{Name: fmt.Sprintf("F%d", i), Type: k.t}
+		switch {
+		case k.group != "":
+			f.Type = reflect.SliceOf(k.t)
+			f.Tag = reflect.StructTag(fmt.Sprintf("group:%q", k.group))
+		case k.name != "":
+			f.Tag = reflect.StructTag(fmt.Sprintf("name:%q", k.name))
 		}
-		if done[m] != nil {
-			return nil
-		}
-		if m.Name == "" {
-			return fmt.Errorf("godanet: a module has no Name (it provides %d providers and %d controllers); name every module so errors can point at it", len(m.Providers), len(m.Controllers))
-		}
-		if other, ok := byName[m.Name]; ok && other != m {
-			return fmt.Errorf("godanet: two different modules are both named %q; give each module a unique Name (a dynamic module built twice needs a name per build)", m.Name)
-		}
-		byName[m.Name] = m
-		path = append(path, m)
-		for i, imp := range m.Imports {
-			if imp == nil {
-				return fmt.Errorf("godanet: module %q: Imports[%d] is nil; is the imported module's variable initialised before this one?", m.Name, i)
-			}
-			if err := visit(imp); err != nil {
-				return err
-			}
-		}
-		path = path[:len(path)-1]
-		n := &node{mod: m}
-		for _, imp := range m.Imports {
-			n.imports = append(n.imports, done[imp])
-		}
-		done[m] = n
-		order = append(order, n)
+		fields = append(fields, f)
+	}
+	in := reflect.StructOf(fields)
+	var got reflect.Value
+	fn := reflect.MakeFunc(reflect.FuncOf([]reflect.Type{in}, nil, false), func(args []reflect.Value) []reflect.Value {
+		got = args[0]
 		return nil
+	})
+	g.setFailed(nil)
+	if err := g.container.Invoke(fn.Interface()); err != nil {
+		return nil, err
 	}
-	return order, visit(root)
+	values := make([]reflect.Value, len(keys))
+	for i := range keys {
+		values[i] = got.Field(i + 1)
+	}
+	return values, nil
 }
 
-// load analyses the module's providers and controllers.
-func (n *node) load() error {
-	for i, entry := range n.mod.Providers {
-		p, err := newProvider(n, entry)
-		if err != nil {
-			return fmt.Errorf("godanet: module %q: Providers[%d]: %w", n.mod.Name, i, err)
-		}
-		n.providers = append(n.providers, p)
+// failure turns an error of invokeKeys into module's: a *ConstructorError
+// naming the constructor that returned an error, wherever it is in the
+// chain of dependencies, or, for what Build's checks should have ruled
+// out, dig's cause under where.
+func (g *Graph) failure(err error, where string) error {
+	g.mu.Lock()
+	p := g.failed
+	g.mu.Unlock()
+	if p != nil {
+		return &ConstructorError{Module: p.owner.mod.Name, Provider: p.label, Err: err}
 	}
-	for i, entry := range n.mod.Controllers {
-		p, err := newProvider(n, entry)
-		if err != nil {
-			return fmt.Errorf("godanet: module %q: Controllers[%d]: %w", n.mod.Name, i, err)
-		}
-		if len(p.outputs) != 1 || p.outputs[0].name != "" || p.outputs[0].group != "" {
-			return fmt.Errorf("godanet: module %q: Controllers[%d] %s: a controller constructor returns one controller (and optionally an error); drop dig.Out, dig.Name and dig.Group here", n.mod.Name, i, p.label)
-		}
-		if t := p.outputs[0].t; t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
-			return fmt.Errorf("godanet: module %q: Controllers[%d] %s: a controller must be a pointer to a struct, got %v; return &%s{...}", n.mod.Name, i, p.label, t, strings.TrimPrefix(t.String(), "*"))
-		}
-		p.digName = fmt.Sprintf("godanet.controller:%s:%d", n.mod.Name, i)
-		n.controllers = append(n.controllers, p)
-	}
-	return nil
+	return &digFailure{where: where, err: err}
 }
 
-// indexOutputs maps each provided key to its provider and rejects a key
-// provided twice (value groups excepted: they collect many).
-func indexOutputs(nodes []*node) (map[key]*provider, error) {
-	providedBy := map[key]*provider{}
-	for _, n := range nodes {
-		for _, p := range n.providers {
-			for _, k := range p.outputs {
-				if k.group != "" {
-					continue
-				}
-				if first, ok := providedBy[k]; ok {
-					return nil, fmt.Errorf("godanet: %v is provided twice: by %s in module %q and by %s in module %q; keep one, or tell them apart with dig.Name",
-						k, first.label, first.owner.mod.Name, p.label, n.mod.Name)
-				}
-				providedBy[k] = p
-			}
-		}
-	}
-	return providedBy, nil
-}
-
-// resolveExports turns Exports entries into keys. Imports are resolved
-// first (collect's order), so a re-exported module's set is ready.
-func (n *node) resolveExports() error {
-	n.exports = map[key]*provider{}
-	for i, e := range n.mod.Exports {
-		if m, ok := e.(*Module); ok {
-			imp := n.imported(m)
-			if imp == nil {
-				return fmt.Errorf("godanet: module %q: Exports[%d] re-exports module %q, which it does not import; add it to Imports", n.mod.Name, i, nameOf(m))
-			}
-			for k, p := range imp.exports {
-				n.exports[k] = p
-			}
-			continue
-		}
-		var found *provider
-		for _, p := range n.providers {
-			if p.matches(e) {
-				found = p
-				break
-			}
-		}
-		if found == nil {
-			return fmt.Errorf("godanet: module %q: Exports[%d] (%s) is not one of its Providers; add it to Providers, or export the module that provides it", n.mod.Name, i, asProvider(e))
-		}
-		for _, k := range found.outputs {
-			n.exports[k] = found
-		}
-	}
-	return nil
-}
-
-// imported returns the node of m if n imports it.
-func (n *node) imported(m *Module) *node {
-	for _, imp := range n.imports {
-		if imp.mod == m {
-			return imp
-		}
-	}
-	return nil
-}
-
-func nameOf(m *Module) string {
-	if m == nil {
-		return "<nil>"
-	}
-	return m.Name
+func (g *Graph) setFailed(p *provider) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.failed = p
 }

@@ -2,6 +2,7 @@ package module_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -115,11 +116,11 @@ func TestBuild(t *testing.T) {
 			},
 		},
 		{
-			name: "dig.As binds an implementation to an interface",
+			name: "module.As binds an implementation to an interface",
 			root: func() *module.Module {
 				store := &module.Module{
 					Name:      "store",
-					Providers: []any{module.Provide(newMemStore, dig.As(new(Store)))},
+					Providers: []any{module.Provide(newMemStore, module.As[Store]())},
 					Exports:   []any{newMemStore}, // the bare constructor names the Provider
 				}
 				return &module.Module{
@@ -139,10 +140,10 @@ func TestBuild(t *testing.T) {
 			},
 		},
 		{
-			name: "dig.Name consumed through a name tag, across modules",
+			name: "module.Name consumed through a name tag, across modules",
 			root: func() *module.Module {
-				primary := module.Provide(func() *Conn { return &Conn{Role: "primary"} }, dig.Name("primary"))
-				replica := module.Provide(func() *Conn { return &Conn{Role: "replica"} }, dig.Name("replica"))
+				primary := module.Provide(func() *Conn { return &Conn{Role: "primary"} }, module.Name("primary"))
+				replica := module.Provide(func() *Conn { return &Conn{Role: "replica"} }, module.Name("replica"))
 				db := &module.Module{
 					Name:      "db",
 					Providers: []any{primary, replica},
@@ -165,11 +166,11 @@ func TestBuild(t *testing.T) {
 			},
 		},
 		{
-			name: "dig.Group consumed through a group tag, members from several modules",
+			name: "module.Group consumed through a group tag, members from several modules",
 			root: func() *module.Module {
 				asCheck := func(name string) module.Provider {
 					return module.Provide(func() namedCheck { return namedCheck(name) },
-						dig.Group("checks"), dig.As(new(Checker)))
+						module.Group("checks"), module.As[Checker]())
 				}
 				db := &module.Module{Name: "db", Providers: []any{asCheck("db")}}
 				cache := &module.Module{Name: "cache", Providers: []any{asCheck("cache")}}
@@ -251,7 +252,7 @@ func TestBuild(t *testing.T) {
 			root: func() *module.Module {
 				store := &module.Module{
 					Name:      "store",
-					Providers: []any{module.Provide(newMemStore, dig.As(new(Store)))},
+					Providers: []any{module.Provide(newMemStore, module.As[Store]())},
 					Exports:   []any{newMemStore},
 				}
 				return &module.Module{
@@ -287,13 +288,20 @@ func TestBuild(t *testing.T) {
 	}
 }
 
-// TestBuildConstructorError checks that a constructor's error stops Build,
-// names the module and the constructor, and stays reachable with errors.Is.
+// newFailingController is a controller constructor that fails.
+func newFailingController(*Logger) (*RepoController, error) { return nil, errDown }
+
+// TestBuildConstructorError checks that a constructor's error stops Build
+// as a *ConstructorError that names the module and the constructor that
+// failed (not the one being built when it failed), says the error once,
+// and keeps it reachable with errors.Is and dig.RootCause.
 func TestBuildConstructorError(t *testing.T) {
 	tests := []struct {
-		name string
-		root *module.Module
-		want []string
+		name     string
+		root     *module.Module
+		module   string
+		provider string
+		cause    string // what dig.RootCause says
 	}{
 		{
 			name: "the failing constructor is built directly",
@@ -301,7 +309,9 @@ func TestBuildConstructorError(t *testing.T) {
 				Name:      "db",
 				Providers: []any{NewFailingDB, &Config{DSN: "pg://down"}},
 			},
-			want: []string{`module "db"`, "NewFailingDB", "dial pg://down", "database is down"},
+			module:   "db",
+			provider: "module_test.NewFailingDB (fixtures_test.go:61)",
+			cause:    "dial pg://down: database is down",
 		},
 		{
 			name: "the failing constructor is a dependency in an imported module",
@@ -315,7 +325,27 @@ func TestBuildConstructorError(t *testing.T) {
 				Providers: []any{NewRepo, NewLogger},
 			},
 			// Imports are built first, so the error points at "db".
-			want: []string{`module "db"`, "NewFailingDB", "database is down"},
+			module:   "db",
+			provider: "module_test.NewFailingDB",
+			cause:    "dial pg://down: database is down",
+		},
+		{
+			name: "the failing constructor is a dependency declared after its dependent",
+			root: &module.Module{
+				Name:      "app",
+				Providers: []any{NewRepo, NewLogger, NewFailingDB, &Config{DSN: "pg://later"}},
+			},
+			// NewRepo is built first and fails because NewFailingDB does.
+			module:   "app",
+			provider: "module_test.NewFailingDB",
+			cause:    "dial pg://later: database is down",
+		},
+		{
+			name:     "a controller constructor",
+			root:     &module.Module{Name: "web", Providers: []any{NewLogger}, Controllers: []any{newFailingController}},
+			module:   "web",
+			provider: "module_test.newFailingController",
+			cause:    "database is down",
 		},
 	}
 	for _, tt := range tests {
@@ -324,16 +354,24 @@ func TestBuildConstructorError(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Build succeeded (graph %v), want the constructor's error", g)
 			}
+			t.Log(err)
 			if g != nil {
 				t.Errorf("Build returned a graph with an error")
 			}
+			checkMessage(t, err)
 			if !errors.Is(err, errDown) {
 				t.Errorf("errors.Is(err, errDown) = false; err = %v", err)
 			}
-			for _, s := range tt.want {
-				if !strings.Contains(err.Error(), s) {
-					t.Errorf("error lacks %q:\n%v", s, err)
-				}
+			if got := dig.RootCause(err); got.Error() != tt.cause || !errors.Is(got, errDown) {
+				t.Errorf("dig.RootCause(err) = %v, want the constructor's own error %q", got, tt.cause)
+			}
+			e := errorAs[*module.ConstructorError](t, err)
+			if e.Module != tt.module || !strings.Contains(e.Provider, tt.provider) {
+				t.Errorf("fields = {Module: %q, Provider: %q}, want %q and %q", e.Module, e.Provider, tt.module, tt.provider)
+			}
+			want := fmt.Sprintf("module: module %q: %s failed: %s", e.Module, e.Provider, tt.cause)
+			if err.Error() != want {
+				t.Errorf("message = %q, want %q", err.Error(), want)
 			}
 		})
 	}
@@ -343,7 +381,7 @@ func TestBuildConstructorError(t *testing.T) {
 // provider: the bare constructor, the Provider value, a value instance.
 func TestBuildExportForms(t *testing.T) {
 	cfg := &Config{DSN: "forms://"}
-	provided := module.Provide(newMemStore, dig.As(new(Store)))
+	provided := module.Provide(newMemStore, module.As[Store]())
 	tests := []struct {
 		name      string
 		providers []any

@@ -74,38 +74,11 @@ func appendInFields(ins []input, t reflect.Type) []input {
 	return ins
 }
 
-// providedOptions are the dig options that change what a constructor
-// provides. dig does not expose them, so they are read from the option
-// values; optionsTest pins this against the dig version in go.mod.
-type providedOptions struct {
-	as    []reflect.Type
-	name  string
-	group string
-}
-
-func readOptions(options []dig.ProvideOption) providedOptions {
-	var po providedOptions
-	for _, o := range options {
-		v := reflect.ValueOf(o)
-		switch v.Type().Name() {
-		case "provideAsOption":
-			for i := range v.Len() {
-				if p := v.Index(i).Elem(); p.Kind() == reflect.Pointer {
-					po.as = append(po.as, p.Type().Elem())
-				}
-			}
-		case "provideNameOption":
-			po.name = v.String()
-		case "provideGroupOption":
-			po.group = strings.Split(v.String(), ",")[0]
-		}
-	}
-	return po
-}
-
 // outputsOf lists what a constructor type provides under the given options,
-// looking inside dig.Out result structs the way dig does.
-func outputsOf(fn reflect.Type, po providedOptions) []key {
+// looking inside dig.Out result structs the way dig does. As dig does, an
+// As of the result's own type is ignored, and the result is provided as
+// itself only when no other As is given.
+func outputsOf(fn reflect.Type, spec provideSpec) []key {
 	var outs []key
 	for i := range fn.NumOut() {
 		t := fn.Out(i)
@@ -116,12 +89,17 @@ func outputsOf(fn reflect.Type, po providedOptions) []key {
 			outs = appendOutFields(outs, t)
 			continue
 		}
-		types := []reflect.Type{t}
-		if len(po.as) > 0 {
-			types = po.as
+		var types []reflect.Type
+		for _, as := range spec.as {
+			if as != t {
+				types = append(types, as)
+			}
+		}
+		if len(types) == 0 {
+			types = []reflect.Type{t}
 		}
 		for _, t := range types {
-			outs = append(outs, key{t: t, name: po.name, group: po.group})
+			outs = append(outs, key{t: t, name: spec.name(), group: spec.group()})
 		}
 	}
 	return outs

@@ -1,126 +1,234 @@
 package module
 
 import (
+	"fmt"
 	"io"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"go.uber.org/dig"
 )
 
-// TestReadOptions pins readOptions against the dig version in go.mod. dig
-// does not expose what dig.As, dig.Name and dig.Group hold, so readOptions
-// reads the option values by reflection; if a dig upgrade renames or
-// reshapes them, this test fails before visibility checks silently go wrong.
+// TestReadOptions checks that module's own options say what they provide,
+// and that a misuse is a problem sentence, not a dig error later.
 func TestReadOptions(t *testing.T) {
+	reader, writer := reflect.TypeFor[io.Reader](), reflect.TypeFor[io.Writer]()
 	tests := []struct {
 		name    string
-		options []dig.ProvideOption
-		want    providedOptions
+		options []ProvideOption
+		want    provideSpec
+		problem string // part of the problem; "" for none
 	}{
+		{name: "none"},
 		{
-			name: "none",
-			want: providedOptions{},
+			name:    "As",
+			options: []ProvideOption{As[io.Reader]()},
+			want:    provideSpec{as: []reflect.Type{reader}},
 		},
 		{
-			name:    "dig.As with one interface",
-			options: []dig.ProvideOption{dig.As(new(io.Reader))},
-			want:    providedOptions{as: []reflect.Type{reflect.TypeFor[io.Reader]()}},
+			name:    "two As",
+			options: []ProvideOption{As[io.Reader](), As[io.Writer]()},
+			want:    provideSpec{as: []reflect.Type{reader, writer}},
 		},
 		{
-			name:    "dig.As with two interfaces, and a second dig.As",
-			options: []dig.ProvideOption{dig.As(new(io.Reader), new(io.Writer)), dig.As(new(io.Closer))},
-			want: providedOptions{as: []reflect.Type{
-				reflect.TypeFor[io.Reader](), reflect.TypeFor[io.Writer](), reflect.TypeFor[io.Closer](),
-			}},
+			name:    "Name",
+			options: []ProvideOption{Name("primary")},
+			want:    provideSpec{names: []string{"primary"}},
 		},
 		{
-			name:    "dig.Name",
-			options: []dig.ProvideOption{dig.Name("primary")},
-			want:    providedOptions{name: "primary"},
+			name:    "Group",
+			options: []ProvideOption{Group("handlers")},
+			want:    provideSpec{groups: []string{"handlers"}},
 		},
 		{
-			name:    "dig.Group",
-			options: []dig.ProvideOption{dig.Group("handlers")},
-			want:    providedOptions{group: "handlers"},
+			name:    "As with Name",
+			options: []ProvideOption{Name("temp"), As[io.Reader]()},
+			want:    provideSpec{as: []reflect.Type{reader}, names: []string{"temp"}},
 		},
 		{
-			name:    "dig.Group with flags keeps only the group name",
-			options: []dig.ProvideOption{dig.Group("handlers,soft")},
-			want:    providedOptions{group: "handlers"},
+			name:    "the same Name twice",
+			options: []ProvideOption{Name("a"), Name("a")},
+			want:    provideSpec{names: []string{"a", "a"}},
 		},
-		{
-			name:    "dig.As with dig.Name",
-			options: []dig.ProvideOption{dig.Name("temp"), dig.As(new(io.Reader))},
-			want:    providedOptions{as: []reflect.Type{reflect.TypeFor[io.Reader]()}, name: "temp"},
-		},
-		{
-			name: "options that do not change what is provided are ignored",
-			options: []dig.ProvideOption{
-				dig.LocationForPC(reflect.ValueOf(TestReadOptions).Pointer()),
-				dig.Export(true),
-				dig.FillProvideInfo(&dig.ProvideInfo{}),
-			},
-			want: providedOptions{},
-		},
+		{name: "a nil option", options: []ProvideOption{Name("a"), nil}, problem: "option 2 is nil; pass module.As, module.Name or module.Group"},
+		{name: "As of a struct", options: []ProvideOption{As[nopReader]()}, problem: "module.As[module.nopReader](): module.nopReader is not an interface"},
+		{name: "an empty Name", options: []ProvideOption{Name("")}, problem: `module.Name("") is not a usable name`},
+		{name: "a Name with a backquote", options: []ProvideOption{Name("a`b")}, problem: "without backquotes"},
+		{name: "a Group with dig flags", options: []ProvideOption{Group("g,flatten")}, problem: "without backquotes or commas"},
+		{name: "two Names", options: []ProvideOption{Name("a"), Name("b")}, problem: `module.Name is given twice, as "a" and "b"; keep one`},
+		{name: "Name and Group", options: []ProvideOption{Name("a"), Group("g")}, problem: "a value is either named or a member of a group"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := readOptions(tt.options)
-			if !slices.Equal(got.as, tt.want.as) || got.name != tt.want.name || got.group != tt.want.group {
-				t.Errorf("readOptions = {as: %v, name: %q, group: %q}, want {as: %v, name: %q, group: %q}",
-					got.as, got.name, got.group, tt.want.as, tt.want.name, tt.want.group)
+			got, problem := readOptions(tt.options)
+			if tt.problem != "" {
+				if !strings.Contains(problem, tt.problem) {
+					t.Errorf("problem = %q, want one containing %q", problem, tt.problem)
+				}
+				return
+			}
+			if problem != "" {
+				t.Fatalf("problem = %q, want none", problem)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("readOptions = %+v, want %+v", got, tt.want)
 			}
 		})
 	}
 }
 
-// TestDigOptionTypeNames pins the unexported type names that readOptions
-// and Override match on.
-func TestDigOptionTypeNames(t *testing.T) {
+// TestOptionStrings checks that an option prints itself as it is written.
+func TestOptionStrings(t *testing.T) {
 	tests := []struct {
-		option dig.ProvideOption
-		want   reflect.Kind
-		name   string
+		option ProvideOption
+		want   string
 	}{
-		{dig.As(new(io.Reader)), reflect.Slice, "provideAsOption"},
-		{dig.Name("n"), reflect.String, "provideNameOption"},
-		{dig.Group("g"), reflect.String, "provideGroupOption"},
+		{As[io.Reader](), "module.As[io.Reader]()"},
+		{Name("primary"), `module.Name("primary")`},
+		{Group("checks"), `module.Group("checks")`},
 	}
 	for _, tt := range tests {
-		typ := reflect.TypeOf(tt.option)
-		if typ.Name() != tt.name || typ.Kind() != tt.want || typ.PkgPath() != "go.uber.org/dig" {
-			t.Errorf("%v is %s.%s of kind %v, want go.uber.org/dig.%s of kind %v",
-				tt.option, typ.PkgPath(), typ.Name(), typ.Kind(), tt.name, tt.want)
+		if got := tt.option.String(); got != tt.want {
+			t.Errorf("String() = %q, want %q", got, tt.want)
 		}
 	}
 }
 
-// TestOutputsWithOptions checks that the options read above change the
-// keys a constructor provides the way dig does.
-func TestOutputsWithOptions(t *testing.T) {
-	fn := reflect.TypeFor[func() (*nopReader, error)]()
-	reader := reflect.TypeFor[io.Reader]()
+// TestKeysAgreeWithDig is what keeps module's visibility checks honest:
+// for constructors of many shapes and every option, the keys module
+// computes (what a constructor needs and provides) are the ones dig reads
+// when it is given the translated options. A dig upgrade that changes
+// what dig provides fails here, not in a user's visibility check.
+func TestKeysAgreeWithDig(t *testing.T) {
 	tests := []struct {
 		name    string
-		options []dig.ProvideOption
-		want    []key
+		ctor    any
+		options []ProvideOption
 	}{
-		{"plain", nil, []key{{t: reflect.TypeFor[*nopReader]()}}},
-		{"dig.As replaces the type", []dig.ProvideOption{dig.As(new(io.Reader))}, []key{{t: reader}}},
-		{"dig.As with dig.Name", []dig.ProvideOption{dig.As(new(io.Reader)), dig.Name("r")}, []key{{t: reader, name: "r"}}},
-		{"dig.Group", []dig.ProvideOption{dig.Group("g"), dig.As(new(io.Reader))}, []key{{t: reader, group: "g"}}},
+		{"plain", func() *nopReader { return nil }, nil},
+		{"several parameters and results", func(io.Reader, *nopReader) (*bufWriter, io.Closer, error) { return nil, nil, nil }, nil},
+		{"a variadic parameter", func(...string) *nopReader { return nil }, nil},
+		{"As", func() *nopReader { return nil }, []ProvideOption{As[io.Reader]()}},
+		{"As twice", func() *bufWriter { return nil }, []ProvideOption{As[io.Reader](), As[io.Writer]()}},
+		{"As of the result's own type", func() io.Reader { return nil }, []ProvideOption{As[io.Reader]()}},
+		{"As of the own type and another", func() io.ReadWriter { return nil }, []ProvideOption{As[io.ReadWriter](), As[io.Writer]()}},
+		{"Name", func() *nopReader { return nil }, []ProvideOption{Name("primary")}},
+		{"As with Name", func() *nopReader { return nil }, []ProvideOption{As[io.Reader](), Name("r")}},
+		{"Name on two results", func() (*nopReader, *bufWriter) { return nil, nil }, []ProvideOption{Name("n")}},
+		{"Group", func() *nopReader { return nil }, []ProvideOption{Group("readers")}},
+		{"Group with As", func() *nopReader { return nil }, []ProvideOption{Group("readers"), As[io.Reader]()}},
+		{"Group with two As", func() *bufWriter { return nil }, []ProvideOption{Group("rw"), As[io.Reader](), As[io.Writer]()}},
+		{"dig.In and dig.Out", func(digParams) digResults { return digResults{} }, nil},
+		{"a dig.In struct inside a dig.In struct", func(nestedParams) *nopReader { return nil }, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := outputsOf(fn, readOptions(tt.options)); !slices.Equal(got, tt.want) {
-				t.Errorf("outputsOf = %v, want %v", got, tt.want)
+			spec, problem := readOptions(tt.options)
+			if problem != "" {
+				t.Fatal(problem)
+			}
+			var info dig.ProvideInfo
+			options := append(spec.digOptions(), dig.FillProvideInfo(&info))
+			if err := dig.New().Provide(tt.ctor, options...); err != nil {
+				t.Fatalf("dig.Provide: %v", err)
+			}
+			fn := reflect.TypeOf(tt.ctor)
+			var wantIn, wantOut, gotIn, gotOut []string
+			for _, in := range info.Inputs {
+				wantIn = append(wantIn, in.String())
+			}
+			for _, out := range info.Outputs {
+				wantOut = append(wantOut, out.String())
+			}
+			for _, in := range inputsOf(fn) {
+				gotIn = append(gotIn, digString(in.key, in.optional, true))
+			}
+			for _, k := range outputsOf(fn, spec) {
+				gotOut = append(gotOut, digString(k, false, false))
+			}
+			slices.Sort(wantIn)
+			slices.Sort(gotIn)
+			slices.Sort(wantOut)
+			slices.Sort(gotOut)
+			if !slices.Equal(gotIn, wantIn) {
+				t.Errorf("module reads inputs %q; dig reads %q", gotIn, wantIn)
+			}
+			if !slices.Equal(gotOut, wantOut) {
+				t.Errorf("module reads outputs %q; dig reads %q", gotOut, wantOut)
 			}
 		})
 	}
+}
+
+// TestDigOptions checks the translation itself, by what dig's options
+// print.
+func TestDigOptions(t *testing.T) {
+	spec, _ := readOptions([]ProvideOption{As[io.Reader](), As[io.Writer](), Name("n")})
+	var got []string
+	for _, o := range spec.digOptions() {
+		got = append(got, fmt.Sprint(o))
+	}
+	if want := []string{"As(io.Reader, io.Writer)", `Name("n")`}; !slices.Equal(got, want) {
+		t.Errorf("digOptions = %q, want %q", got, want)
+	}
+	spec, _ = readOptions([]ProvideOption{Group("g")})
+	if got := fmt.Sprint(spec.digOptions()); got != `[Group("g")]` {
+		t.Errorf("digOptions = %s, want [Group(%q)]", got, "g")
+	}
+}
+
+// digString formats a key the way dig's ProvideInfo does: a group input
+// is the slice that receives the members.
+func digString(k key, optional, input bool) string {
+	var toks []string
+	if optional {
+		toks = append(toks, "optional")
+	}
+	if k.name != "" {
+		toks = append(toks, fmt.Sprintf("name = %q", k.name))
+	}
+	t := k.t
+	if k.group != "" {
+		toks = append(toks, fmt.Sprintf("group = %q", k.group))
+		if input {
+			t = reflect.SliceOf(t)
+		}
+	}
+	if len(toks) == 0 {
+		return t.String()
+	}
+	return fmt.Sprintf("%v[%v]", t, strings.Join(toks, ", "))
 }
 
 type nopReader struct{}
 
 func (nopReader) Read([]byte) (int, error) { return 0, io.EOF }
+
+type bufWriter struct{ nopReader }
+
+func (*bufWriter) Write(p []byte) (int, error) { return len(p), nil }
+
+type digParams struct {
+	dig.In
+
+	R      io.Reader `name:"r"`
+	W      io.Writer `optional:"true"`
+	Checks []string  `group:"in"`
+}
+
+type nestedParams struct {
+	dig.In
+
+	Inner digParams
+	C     io.Closer `name:"c" optional:"true"`
+}
+
+type digResults struct {
+	dig.Out
+
+	R     *nopReader `name:"r"`
+	Check string     `group:"out"`
+	Many  []int      `group:"ints,flatten"`
+}

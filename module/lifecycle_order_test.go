@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/godanet/godanet/module"
-	"go.uber.org/dig"
 )
 
 // orderApp spreads a dependency chain over three modules, and lists the
@@ -128,7 +127,7 @@ func TestInstancesDigOut(t *testing.T) {
 // once, before the value that consumes the group.
 func TestInstancesGroup(t *testing.T) {
 	check := func(name string) module.Provider {
-		return module.Provide(func() namedCheck { return namedCheck(name) }, dig.Group("checks"), dig.As(new(Checker)))
+		return module.Provide(func() namedCheck { return namedCheck(name) }, module.Group("checks"), module.As[Checker]())
 	}
 	g, err := module.Build(&module.Module{
 		Name:      "health",
@@ -157,7 +156,7 @@ func TestInstancesGroup(t *testing.T) {
 func TestControllers(t *testing.T) {
 	store := &module.Module{
 		Name:      "store",
-		Providers: []any{module.Provide(newMemStore, dig.As(new(Store)))},
+		Providers: []any{module.Provide(newMemStore, module.As[Store]())},
 		Exports:   []any{newMemStore},
 	}
 	todo := &module.Module{

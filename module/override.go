@@ -1,10 +1,9 @@
 package module
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
-
-	"go.uber.org/dig"
 )
 
 type override struct {
@@ -16,8 +15,9 @@ func (o override) apply(c *buildConfig) { c.overrides = append(c.overrides, o) }
 
 // Override replaces the provider of type t, wherever it is declared, with
 // replacement: a value of type t, or a constructor that returns one (and
-// optionally an error). The replacement keeps the original's module and
-// exports. It is NestJS's overrideProvider, for tests with fakes.
+// optionally an error). The replacement keeps the original's module,
+// exports and Name. It is NestJS's overrideProvider, for tests with fakes.
+// One that cannot apply is an *OverrideError from Build.
 func Override(t reflect.Type, replacement any) Option {
 	return override{t: t, replacement: replacement}
 }
@@ -38,7 +38,7 @@ func applyOverride(nodes []*node, o override) error {
 	}
 	if produced != o.t {
 		// A fake that implements an interface is provided as the interface.
-		replacement.options = append(replacement.options, dig.As(reflect.New(o.t).Interface()))
+		replacement.options = append(replacement.options, asOption{o.t})
 	}
 	for _, n := range nodes {
 		for _, p := range n.providers {
@@ -46,16 +46,21 @@ func applyOverride(nodes []*node, o override) error {
 				continue
 			}
 			if len(p.outputs) > 1 {
-				return fmt.Errorf("godanet: override %v: module %q provides it through %s, which provides %d types; replace that module with a test module instead", o.t, n.mod.Name, p.label, len(p.outputs))
+				return &OverrideError{Type: o.t, Module: n.mod.Name, Provider: p.label, Reason: fmt.Sprintf(
+					"module %q provides it through %s, which provides %d types; replace that module with a test module instead",
+					n.mod.Name, p.label, len(p.outputs))}
 			}
-			for _, opt := range p.spec.options {
-				if reflect.TypeOf(opt).Name() == "provideNameOption" {
-					replacement.options = append(replacement.options, opt)
-				}
+			if name := p.options.name(); name != "" {
+				replacement.options = append(replacement.options, Name(name))
 			}
-			np, err := newProvider(n, replacement)
+			np, err := newProvider(n, p.field, replacement)
 			if err != nil {
-				return fmt.Errorf("godanet: override %v: %w", o.t, err)
+				reason := err.Error()
+				var de *DefinitionError
+				if errors.As(err, &de) {
+					reason = de.Reason
+				}
+				return &OverrideError{Type: o.t, Module: n.mod.Name, Provider: p.label, Reason: reason}
 			}
 			np.entry = p.entry // keeps matching the module's Exports
 			np.label = fmt.Sprintf("%s (overriding %s)", np.label, p.label)
@@ -63,7 +68,8 @@ func applyOverride(nodes []*node, o override) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("godanet: override %v: no module provides %v, so there is nothing to override; check the type (a pointer or not?)", o.t, o.t)
+	return &OverrideError{Type: o.t, Reason: fmt.Sprintf(
+		"no module provides %v, so there is nothing to override; check the type (a pointer or not?)", o.t)}
 }
 
 // replacementFor checks the replacement and returns it as a Provider with
@@ -71,16 +77,22 @@ func applyOverride(nodes []*node, o override) error {
 func replacementFor(o override) (Provider, reflect.Type, error) {
 	rv := reflect.ValueOf(o.replacement)
 	if !rv.IsValid() {
-		return Provider{}, nil, fmt.Errorf("godanet: override %v: the replacement is nil; pass a %v or a constructor returning one", o.t, o.t)
+		return Provider{}, nil, &OverrideError{Type: o.t, Reason: fmt.Sprintf(
+			"the replacement is nil; pass a %v or a constructor returning one", o.t)}
 	}
 	if rv.Type().AssignableTo(o.t) {
+		if o.t.Kind() != reflect.Interface && rv.Type() != o.t {
+			// A func literal for a named func type, say: provide it as t.
+			return Value(rv.Convert(o.t).Interface()), o.t, nil
+		}
 		return Value(o.replacement), rv.Type(), nil
 	}
 	ft := rv.Type()
 	if ft.Kind() == reflect.Func && (ft.NumOut() == 1 || ft.NumOut() == 2 && ft.Out(1) == errorType) && ft.Out(0).AssignableTo(o.t) {
 		return Provide(o.replacement), ft.Out(0), nil
 	}
-	return Provider{}, nil, fmt.Errorf("godanet: override %v: the replacement %v is neither a %v nor a constructor returning one (and optionally an error)", o.t, ft, o.t)
+	return Provider{}, nil, &OverrideError{Type: o.t, Reason: fmt.Sprintf(
+		"the replacement %v is neither a %v nor a constructor returning one (and optionally an error)", ft, o.t)}
 }
 
 func containsType(keys []key, t reflect.Type) bool {

@@ -16,7 +16,7 @@ type fakeStore struct{}
 func (fakeStore) Get(int) string { return "fake" }
 
 // todoApp is a small application for overriding: "config" (global) gives
-// *Config, "db" builds *DB from it, "store" exports Store via dig.As, and
+// *Config, "db" builds *DB from it, "store" exports Store via module.As, and
 // "todo" imports both and has a controller. built counts the original
 // constructors that ran.
 func todoApp(built map[string]int) *module.Module {
@@ -27,7 +27,7 @@ func todoApp(built map[string]int) *module.Module {
 	newStore := func() *memStore { built["store"]++; return newMemStore() }
 	store := &module.Module{
 		Name:      "store",
-		Providers: []any{module.Provide(newStore, dig.As(new(Store)))},
+		Providers: []any{module.Provide(newStore, module.As[Store]())},
 		Exports:   []any{newStore},
 	}
 	return &module.Module{
@@ -73,7 +73,7 @@ func TestOverride(t *testing.T) {
 			},
 		},
 		{
-			name:     "with a fake value for an interface provided via dig.As",
+			name:     "with a fake value for an interface provided via module.As",
 			override: module.Override(reflect.TypeFor[Store](), fake),
 			check: func(t *testing.T, g *module.Graph, built map[string]int) {
 				svc := mustResolve[*TodoService](t, g)
@@ -90,7 +90,7 @@ func TestOverride(t *testing.T) {
 			},
 		},
 		{
-			name:     "with a fake constructor for an interface provided via dig.As",
+			name:     "with a fake constructor for an interface provided via module.As",
 			override: module.Override(reflect.TypeFor[Store](), func() (*fakeStore, error) { return fake, nil }),
 			check: func(t *testing.T, g *module.Graph, built map[string]int) {
 				if got := mustResolve[*TodoService](t, g).Store; got != Store(fake) {
@@ -115,7 +115,7 @@ func TestOverride(t *testing.T) {
 }
 
 // TestOverrideKeepsName checks that overriding a named provider keeps its
-// dig.Name, so dependents asking for the name get the override.
+// module.Name, so dependents asking for the name get the override.
 func TestOverrideKeepsName(t *testing.T) {
 	type primaryConn struct {
 		dig.In
@@ -125,7 +125,7 @@ func TestOverrideKeepsName(t *testing.T) {
 	app := &module.Module{
 		Name: "app",
 		Providers: []any{
-			module.Provide(func() *Conn { return &Conn{Role: "real"} }, dig.Name("primary")),
+			module.Provide(func() *Conn { return &Conn{Role: "real"} }, module.Name("primary")),
 			func(p primaryConn) *Router { got = p.Conn; return &Router{Primary: p.Conn} },
 		},
 	}
@@ -147,36 +147,42 @@ func TestOverrideErrors(t *testing.T) {
 		infra []any
 		want  []string
 		is    error
+		typ   reflect.Type // the overridden type, for an OverrideError
 	}{
 		{
 			name:     "a type nobody provides",
 			override: module.Override(reflect.TypeFor[*Cache](), &Cache{}),
 			infra:    []any{NewLogger},
-			want:     []string{"godanet: override *module_test.Cache", "no module provides *module_test.Cache", "nothing to override"},
+			typ:      reflect.TypeFor[*Cache](),
+			want:     []string{"module: override *module_test.Cache", "no module provides *module_test.Cache", "nothing to override"},
 		},
 		{
 			name:     "a pointer where the value type is provided",
 			override: module.Override(reflect.TypeFor[Config](), Config{}),
 			infra:    []any{NewDB},
-			want:     []string{"godanet: override module_test.Config", "nothing to override", "a pointer or not?"},
+			typ:      reflect.TypeFor[Config](),
+			want:     []string{"module: override module_test.Config", "nothing to override", "a pointer or not?"},
 		},
 		{
 			name:     "a replacement of the wrong type",
 			override: module.Override(reflect.TypeFor[*DB](), &Logger{}),
 			infra:    []any{NewDB},
-			want:     []string{"godanet: override *module_test.DB", "the replacement *module_test.Logger is neither a *module_test.DB nor a constructor returning one"},
+			typ:      reflect.TypeFor[*DB](),
+			want:     []string{"module: override *module_test.DB", "the replacement *module_test.Logger is neither a *module_test.DB nor a constructor returning one"},
 		},
 		{
 			name:     "a nil replacement",
 			override: module.Override(reflect.TypeFor[*DB](), nil),
 			infra:    []any{NewDB},
-			want:     []string{"godanet: override *module_test.DB", "the replacement is nil"},
+			typ:      reflect.TypeFor[*DB](),
+			want:     []string{"module: override *module_test.DB", "the replacement is nil"},
 		},
 		{
 			name:     "a type provided through a dig.Out struct",
 			override: module.Override(reflect.TypeFor[*DB](), &DB{}),
 			infra:    []any{NewInfra},
-			want:     []string{"godanet: override *module_test.DB", `module "infra" provides it through module_test.NewInfra`, "provides 2 types"},
+			typ:      reflect.TypeFor[*DB](),
+			want:     []string{"module: override *module_test.DB", `module "infra" provides it through module_test.NewInfra`, "provides 2 types"},
 		},
 		{
 			name:     "a replacement constructor that fails",
@@ -204,8 +210,19 @@ func TestOverrideErrors(t *testing.T) {
 					t.Errorf("error lacks %q:\n%v", s, err)
 				}
 			}
-			if tt.is != nil && !errors.Is(err, tt.is) {
-				t.Errorf("errors.Is(err, %v) = false", tt.is)
+			checkMessage(t, err)
+			if tt.is != nil {
+				if !errors.Is(err, tt.is) {
+					t.Errorf("errors.Is(err, %v) = false", tt.is)
+				}
+				if e := errorAs[*module.ConstructorError](t, err); e.Module != "infra" || !strings.Contains(e.Provider, "overriding module_test.NewLogger") {
+					t.Errorf("fields = {Module: %q, Provider: %q}", e.Module, e.Provider)
+				}
+				return
+			}
+			e := errorAs[*module.OverrideError](t, err)
+			if e.Type != tt.typ {
+				t.Errorf("OverrideError.Type = %v, want %v", e.Type, tt.typ)
 			}
 		})
 	}
