@@ -6,7 +6,8 @@ import (
 )
 
 // collect walks the imports from root, depth first, and returns every
-// module once, imports before importers.
+// module once, imports before importers. Two results of Dynamic for equal
+// configurations become one node, the first one met.
 func collect(root *Module) ([]*node, error) {
 	if root == nil {
 		return nil, &DefinitionError{Reason: "the root module is nil; pass the application's root module"}
@@ -28,9 +29,17 @@ func collect(root *Module) ([]*node, error) {
 			from = fmt.Sprintf("%q (%s)", importer.Name, field)
 		}
 		if other, ok := byName[m.Name]; ok && other != m {
-			return &DefinitionError{Module: m.Name, Reason: fmt.Sprintf(
-				"two different modules have this Name, one imported by %s and the other by %s; to share one module, import the same *Module value; if they are two modules, give each its own Name",
-				via[other], from)}
+			same, why := sameDynamic(other, m)
+			if !same {
+				return &DefinitionError{Module: m.Name, Reason: fmt.Sprintf(
+					"two different modules have this Name, one imported by %s and the other by %s; %s; if they are two modules, give each its own Name",
+					via[other], from, why)}
+			}
+			if n := done[other]; n != nil {
+				done[m] = n
+				return nil
+			}
+			m = other // on the path: the check below reports the cycle
 		}
 		for i, p := range path {
 			if p == m {

@@ -13,21 +13,38 @@
 //
 // # Dynamic modules
 //
-// A dynamic module (NestJS's forRoot pattern) is a function that returns a
-// configured *Module:
+// A dynamic module (NestJS's forRoot pattern) is a module built from a
+// configuration. Give the configuration a comparable type whose Module
+// method builds the module, and import module.Dynamic(config):
 //
-//	func ConfigModule(path string) *module.Module {
-//		cfg := &Config{Path: path}
+//	type ConfigOptions struct{ Path string }
+//
+//	func (o ConfigOptions) Module() *module.Module {
+//		cfg := &Config{Path: o.Path}
 //		return &module.Module{
 //			Name:      "config",
 //			Providers: []any{cfg}, // an instance provider
 //			Exports:   []any{cfg},
-//			Global:    true,
 //		}
 //	}
 //
-// Two different *Module values with one Name are an error that names both
-// importers; import one *Module value where several modules need it.
+//	users := &module.Module{Name: "users", Imports: []*module.Module{module.Dynamic(ConfigOptions{Path: "app.toml"})}}
+//	orders := &module.Module{Name: "orders", Imports: []*module.Module{module.Dynamic(ConfigOptions{Path: "app.toml"})}}
+//
+// Several modules may import the same dynamic module, as in NestJS. Build
+// decides what "the same" means by a rule it can check, since Go cannot
+// compare closures: two modules of one Name are one module when they are
+// the same *Module value, or when Dynamic built both from configurations
+// of one type that are equal with ==, and neither was changed after
+// Dynamic returned it. A method receives nothing but its receiver, so
+// equal configurations build equal modules. Build then uses the first and
+// ignores the other, whose providers are never built. Every other pair of
+// modules sharing a Name is an error that names both importers and what
+// sets the two apart (the configurations themselves are not printed, as
+// they may hold secrets); two differently configured modules are never
+// merged. A configuration holding a pointer is equal only to the same
+// pointer. A plain function returning a *Module still works for a module
+// imported once.
 //
 // # Providers
 //

@@ -247,7 +247,7 @@ func TestBuildErrors(t *testing.T) {
 			want: []string{
 				`module: module "config": two different modules have this Name`,
 				`one imported by "app" (Imports[0]) and the other by "app" (Imports[1])`,
-				"import the same *Module value",
+				"build both with module.Dynamic from equal configurations",
 				"give each its own Name",
 			},
 			check: func(t *testing.T, err error) {

@@ -158,3 +158,47 @@ func ExampleProvide() {
 	// module: resolve *module_test.SMTP: no module provides it; module_test.NewSMTP (example_test.go:111) in module "mail" returns it, but module.As provides it as module_test.Sender only; ask for that interface, or drop module.As
 	// module.As[module_test.Sender]() module.Name("admin") module.Group("checks")
 }
+
+// GreetConfig configures a dynamic greet module; Module builds it.
+type GreetConfig struct{ Zone string }
+
+func (c GreetConfig) Module() *module.Module {
+	clock := &Clock{Zone: c.Zone}
+	return &module.Module{
+		Name:      "clock",
+		Providers: []any{clock},
+		Exports:   []any{clock},
+	}
+}
+
+// Two modules import the clock module, each with module.Dynamic and an
+// equal configuration: Build takes them for one module, as NestJS does
+// with a module imported twice. Unequal configurations would be an error.
+func ExampleDynamic() {
+	hello := &module.Module{
+		Name:      "hello",
+		Imports:   []*module.Module{module.Dynamic(GreetConfig{Zone: "CET"})},
+		Providers: []any{NewGreeting},
+	}
+	report := &module.Module{
+		Name:      "report",
+		Imports:   []*module.Module{module.Dynamic(GreetConfig{Zone: "CET"})},
+		Providers: []any{func(c *Clock) *Logger { return &Logger{Prefix: c.Zone} }},
+	}
+
+	g, err := module.Build(&module.Module{Name: "app", Imports: []*module.Module{hello, report}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	greeting, _ := module.Resolve[*Greeting](g)
+	logger, _ := module.Resolve[*Logger](g)
+	fmt.Println(greeting.Hello("ada"), logger.Prefix)
+
+	report.Imports = []*module.Module{module.Dynamic(GreetConfig{Zone: "UTC"})}
+	_, err = module.Build(&module.Module{Name: "app", Imports: []*module.Module{hello, report}})
+	fmt.Println(err)
+	// Output:
+	// hello, ada (CET) CET
+	// module: module "clock": two different modules have this Name, one imported by "hello" (Imports[0]) and the other by "report" (Imports[0]); module.Dynamic built them from module_test.GreetConfig configurations that differ, so they are not one module; if they are two modules, give each its own Name
+}

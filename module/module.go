@@ -3,11 +3,12 @@ package module
 // Module groups providers and controllers, the way a NestJS @Module does.
 //
 // A module is a plain struct literal. A dynamic module (NestJS's forRoot
-// pattern) is a function that returns a configured *Module.
+// pattern) is a function that returns a configured *Module; build it with
+// Dynamic when two modules may import it with the same configuration.
 type Module struct {
 	// Name identifies the module in errors and logs. It must be unique
 	// within an application: two different modules with one Name are an
-	// error.
+	// error, unless Dynamic built both from equal configurations.
 	Name string
 	// Imports are the modules whose exports this module may inject.
 	Imports []*Module
@@ -24,4 +25,8 @@ type Module struct {
 	// Global makes this module's exports visible to every module without
 	// an import.
 	Global bool
+
+	// origin is set by Dynamic: the configuration the module was built
+	// from, and the module as built, to tell a later change.
+	origin *origin
 }

@@ -16,8 +16,18 @@ type node struct {
 	visible     map[key]*provider
 }
 
-// is reports whether m is this node's module.
-func (n *node) is(m *Module) bool { return n.mod == m }
+// is reports whether m is this node's module: the same *Module, or one
+// that Dynamic built from an equal configuration.
+func (n *node) is(m *Module) bool {
+	if n.mod == m {
+		return true
+	}
+	if m == nil || m.Name != n.mod.Name {
+		return false
+	}
+	same, _ := sameDynamic(n.mod, m)
+	return same
+}
 
 // load analyses the module's providers and controllers.
 func (n *node) load() error {
