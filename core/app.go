@@ -84,8 +84,7 @@ func New(root *module.Module, options ...Option) (*App, error) {
 		}
 		v, err := graph.Get(ref.typ)
 		if err != nil {
-			return nil, &OptionError{Option: fmt.Sprintf("WithGuard[%v]", ref.typ),
-				Err: fmt.Errorf("no module provides the guard; add its constructor to a module's Providers: %w", err)}
+			return nil, &OptionError{Option: fmt.Sprintf("WithGuard[%v]", ref.typ), Err: fmt.Errorf("the guard: %w", err)}
 		}
 		appGuards = append(appGuards, v.(Guard))
 	}

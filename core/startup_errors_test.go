@@ -410,13 +410,13 @@ func TestNewStartupErrors(t *testing.T) {
 		{
 			name: "missing provider",
 			root: &module.Module{Name: "things", Controllers: []any{NewThingController}},
-			want: []string{`godanet: module "things"`, "core_test.NewThingController", "needs *core_test.ThingStore",
+			want: []string{`module: module "things"`, "core_test.NewThingController", "needs *core_test.ThingStore",
 				"no module provides it", `add its constructor to the Providers of "things"`},
 		},
 		{
 			name: "provider not exported",
 			root: &module.Module{Name: "things", Imports: []*module.Module{storeNotExported}, Controllers: []any{NewThingController}},
-			want: []string{`godanet: module "things"`, "core_test.NewThingController", "needs *core_test.ThingStore",
+			want: []string{`module: module "things"`, "core_test.NewThingController", "needs *core_test.ThingStore",
 				`module "store" provides but does not export`, `to the Exports of "store"`, `import "store" in "things"`},
 		},
 		{
@@ -425,19 +425,19 @@ func TestNewStartupErrors(t *testing.T) {
 				storeExported,
 				{Name: "things", Controllers: []any{NewThingController}},
 			}},
-			want: []string{`godanet: module "things"`, "core_test.NewThingController", "needs *core_test.ThingStore",
+			want: []string{`module: module "things"`, "core_test.NewThingController", "needs *core_test.ThingStore",
 				`module "store" provides and exports`, `"things" does not import "store"`, `add "store" to the Imports of "things"`},
 		},
 		{
 			name:  "dependency cycle",
 			root:  &module.Module{Name: "farm", Providers: []any{NewChicken, NewEgg}},
-			want:  []string{`godanet: module "farm"`, "core_test.NewEgg", "introduces a cycle", ".NewChicken"},
+			want:  []string{`module: module "farm"`, "core_test.NewEgg", "introduces a cycle", ".NewChicken"},
 			cause: dig.IsCycleDetected,
 		},
 		{
 			name: "constructor error",
 			root: &module.Module{Name: "things", Providers: []any{NewBrokenThingStore}, Controllers: []any{NewThingController}},
-			want: []string{`godanet: module "things"`, "core_test.NewBrokenThingStore", "the store is down"},
+			want: []string{`module: module "things"`, "core_test.NewBrokenThingStore", "the store is down"},
 			is:   errStoreDown,
 		},
 		{
@@ -528,8 +528,7 @@ func TestNewStartupErrors(t *testing.T) {
 			name:    "app guard no module provides",
 			root:    thingsModule(NewThingController),
 			options: []core.Option{core.WithGuard[*APIKeyGuard]()},
-			want: []string{"core: option WithGuard[*core_test.APIKeyGuard]", "no module provides the guard",
-				"add its constructor to a module's Providers", "missing type: *core_test.APIKeyGuard"},
+			want: []string{"core: option WithGuard[*core_test.APIKeyGuard]: the guard: module: resolve *core_test.APIKeyGuard: no module provides it"},
 		},
 	}
 	for _, tt := range tests {
