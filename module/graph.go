@@ -17,7 +17,7 @@ type Graph struct {
 
 	mu          sync.Mutex
 	instances   []Instance
-	controllers []Controller
+	controllers []Instance
 	failed      *provider // the last constructor that returned an error
 }
 

@@ -14,13 +14,6 @@ type Instance struct {
 	Value    any
 }
 
-// Controller is a built controller and the module that declares it.
-type Controller struct {
-	Module      string
-	Constructor string
-	Value       any
-}
-
 // Instances returns every value the providers and controllers built, in
 // construction order: a value comes after everything it depends on.
 func (g *Graph) Instances() []Instance {
@@ -29,11 +22,13 @@ func (g *Graph) Instances() []Instance {
 	return append([]Instance(nil), g.instances...)
 }
 
-// Controllers returns the built controllers in declaration order.
-func (g *Graph) Controllers() []Controller {
+// Controllers returns the built controllers in declaration order; an
+// Instance's Provider is the controller's constructor. (core reads their
+// routes; a controller is core's word, and module has no type for it.)
+func (g *Graph) Controllers() []Instance {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return append([]Controller(nil), g.controllers...)
+	return append([]Instance(nil), g.controllers...)
 }
 
 // record keeps a built value for lifecycle hooks, in construction order.
@@ -45,7 +40,7 @@ func (g *Graph) record(p *provider, v reflect.Value) {
 	}
 	inst := Instance{Module: p.owner.mod.Name, Provider: p.label, Value: v.Interface()}
 	if p.digName != "" {
-		g.controllers = append(g.controllers, Controller{Module: inst.Module, Constructor: p.label, Value: inst.Value})
+		g.controllers = append(g.controllers, inst)
 	}
 	g.instances = append(g.instances, inst)
 }

@@ -185,8 +185,8 @@ func TestControllers(t *testing.T) {
 		t.Fatalf("Controllers() = %+v, want %d controllers", ctrls, len(want))
 	}
 	for i, w := range want {
-		if ctrls[i].Module != w.module || !strings.Contains(ctrls[i].Constructor, w.constructor) {
-			t.Errorf("Controllers()[%d] = {Module: %q, Constructor: %q}, want {%q, %q}", i, ctrls[i].Module, ctrls[i].Constructor, w.module, w.constructor)
+		if ctrls[i].Module != w.module || !strings.Contains(ctrls[i].Provider, w.constructor) {
+			t.Errorf("Controllers()[%d] = {Module: %q, Constructor: %q}, want {%q, %q}", i, ctrls[i].Module, ctrls[i].Provider, w.module, w.constructor)
 		}
 	}
 	todoCtrl, ok := ctrls[0].Value.(*TodoController)
