@@ -6,8 +6,12 @@ import (
 	"go.uber.org/dig"
 )
 
-// Option changes how Build assembles the graph.
-type Option interface{ apply(*buildConfig) }
+// Option changes how Build assembles the graph. Options print themselves,
+// as core's, sse's and redisbroker's do.
+type Option interface {
+	apply(*buildConfig)
+	String() string
+}
 
 type buildConfig struct {
 	overrides []override

@@ -13,6 +13,8 @@ type override struct {
 
 func (o override) apply(c *buildConfig) { c.overrides = append(c.overrides, o) }
 
+func (o override) String() string { return fmt.Sprintf("module.Override(%v)", o.t) }
+
 // Override replaces the provider of type t, wherever it is declared, with
 // replacement: a value of type t, or a constructor that returns one (and
 // optionally an error). The replacement keeps the original's module,
