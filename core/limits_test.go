@@ -1,4 +1,4 @@
-package godanet_test
+package core_test
 
 // End-to-end tests of the request limits and of what a hostile client can
 // no longer do: big bodies, trickling and idle connections, a panicking

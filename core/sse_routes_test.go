@@ -1,4 +1,4 @@
-package godanet_test
+package core_test
 
 // End-to-end tests of SSE routes: core.SSE and r.SSE handlers streamed
 // over real HTTP, read with go-sse's spec-following parser.
@@ -14,7 +14,6 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,8 +22,42 @@ import (
 	"github.com/godanet/godanet/sse"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-	gosse "github.com/tmaxmax/go-sse"
 )
+
+// feedToken is the bearer token the guarded stream admits.
+const feedToken = "s3cret"
+
+func authed() map[string]string { return map[string]string{"Authorization": "Bearer " + feedToken} }
+
+// Config is provided by a dynamic, global module, as users provide theirs.
+type Config struct {
+	Token string
+}
+
+func ConfigModule(cfg Config) *module.Module {
+	c := &cfg
+	return &module.Module{Name: "config", Providers: []any{c}, Exports: []any{c}, Global: true}
+}
+
+// TokenGuard admits requests with "Authorization: Bearer <Config.Token>".
+type TokenGuard struct{ token string }
+
+func NewTokenGuard(cfg *Config) *TokenGuard { return &TokenGuard{token: cfg.Token} }
+
+func (g *TokenGuard) CanActivate(c echo.Context) (bool, error) {
+	h := c.Request().Header.Get("Authorization")
+	if h == "" {
+		return false, core.Unauthorized("missing bearer token")
+	}
+	return h == "Bearer "+g.token, nil
+}
+
+// AuthModule builds the guard by dependency injection.
+var AuthModule = &module.Module{
+	Name:      "auth",
+	Providers: []any{NewTokenGuard},
+	Exports:   []any{NewTokenGuard},
+}
 
 // FeedQuery is the SSE route's validated input.
 type FeedQuery struct {
@@ -101,8 +134,7 @@ func newSSEHarness(t *testing.T, options ...core.Option) *sseHarness {
 		Providers:   []any{sse.NewHub},
 		Controllers: []any{func(hub *sse.Hub, auth *TokenGuard) *FeedController { feed.Hub, feed.Auth = hub, auth; return feed }},
 	}
-	j := &Journal{}
-	root := &module.Module{Name: "app", Imports: []*module.Module{ConfigModule(Config{Token: token}, j), feedModule}}
+	root := &module.Module{Name: "app", Imports: []*module.Module{ConfigModule(Config{Token: feedToken}), feedModule}}
 	logs := &syncBuffer{}
 	options = append([]core.Option{core.WithLogger(slog.New(slog.NewTextHandler(logs, nil)))}, options...)
 	app, err := core.New(root, options...)
@@ -110,7 +142,7 @@ func newSSEHarness(t *testing.T, options ...core.Option) *sseHarness {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(app.Handler())
-	h := &sseHarness{harness: &harness{t: t, app: app, journal: j, logs: logs, srv: srv}, feed: feed, hub: feed.Hub}
+	h := &sseHarness{harness: &harness{t: t, app: app, logs: logs, srv: srv}, feed: feed, hub: feed.Hub}
 	t.Cleanup(func() {
 		srv.Close()
 		_ = app.Shutdown(context.Background())
@@ -134,48 +166,6 @@ func (h *sseHarness) open(ctx context.Context, path string, header map[string]st
 	}
 	h.t.Cleanup(func() { res.Body.Close() })
 	return res
-}
-
-// events reads events with go-sse's parser, one at a time, on demand.
-func events(t *testing.T, r io.Reader) func() gosse.Event {
-	next, stop := iterPull(gosse.Read(r, nil))
-	t.Cleanup(stop)
-	return func() gosse.Event {
-		t.Helper()
-		e, err, ok := next()
-		if !ok || err != nil {
-			t.Fatalf("stream ended (%v) before the next event", err)
-		}
-		return e
-	}
-}
-
-// iterPull adapts go-sse's push iterator to pulling one event at a time.
-func iterPull(seq func(func(gosse.Event, error) bool)) (func() (gosse.Event, error, bool), func()) {
-	type item struct {
-		e   gosse.Event
-		err error
-	}
-	items := make(chan item)
-	done := make(chan struct{})
-	go func() {
-		defer close(items)
-		seq(func(e gosse.Event, err error) bool {
-			select {
-			case items <- item{e, err}:
-				return true
-			case <-done:
-				return false
-			}
-		})
-	}()
-	var once sync.Once
-	return func() (gosse.Event, error, bool) {
-			it, ok := <-items
-			return it.e, it.err, ok
-		}, func() {
-			once.Do(func() { close(done) })
-		}
 }
 
 func TestSSERouteStreamsHubTopicWithReplay(t *testing.T) {

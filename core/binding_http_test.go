@@ -1,4 +1,4 @@
-package godanet_test
+package core_test
 
 // End-to-end tests of binding edge cases and of errors after the response
 // has begun.

@@ -1,4 +1,4 @@
-package godanet_test
+package core_test
 
 // A corpus of hostile input: requests that a broken or malicious client
 // sends, made over real HTTP against a small app built on the public API.

@@ -1,4 +1,4 @@
-package godanet_test
+package core_test
 
 import (
 	"context"
