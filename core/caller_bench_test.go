@@ -29,7 +29,7 @@ type callerResult struct {
 type callerController struct{}
 
 func (*callerController) Update(_ Context, in callerInput) (callerResult, error) {
-	return callerResult{ID: in.ID, Name: in.Name, Tags: in.Tags, Price: in.Price}, nil
+	return callerResult(in), nil
 }
 
 // BenchmarkCaller measures the ways the decode and call stages can call a

@@ -528,7 +528,7 @@ func TestNewStartupErrors(t *testing.T) {
 			name:    "app guard no module provides",
 			root:    thingsModule(NewThingController),
 			options: []core.Option{core.WithGuard[*APIKeyGuard]()},
-			want: []string{"core: option WithGuard[*core_test.APIKeyGuard]: the guard: module: resolve *core_test.APIKeyGuard: no module provides it"},
+			want:    []string{"core: option WithGuard[*core_test.APIKeyGuard]: the guard: module: resolve *core_test.APIKeyGuard: no module provides it"},
 		},
 	}
 	for _, tt := range tests {
