@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -27,6 +26,7 @@ import (
 
 	"github.com/go-playground/validator/v10"
 	"github.com/godanet/godanet/core"
+	"github.com/godanet/godanet/internal/testhttp"
 	"github.com/godanet/godanet/module"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -39,24 +39,8 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 const token = "s3cret"
 
 // syncBuffer is a log sink the server and the test share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
+type syncBuffer = testhttp.LogBuffer
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// harness is one application under test, served over real HTTP.
 type harness struct {
 	t       *testing.T
 	app     *core.App
@@ -102,77 +86,36 @@ func quiet() []core.Option {
 	return []core.Option{core.WithLogger(slog.New(slog.DiscardHandler)), core.WithValidation("nospaces", noSpaces)}
 }
 
-// request is one call to the server under test.
-type request struct {
-	method, path, body, contentType string
-	header                          map[string]string
-}
-
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
+// request and response are testhttp's, shared with the core package's
+// tests.
+type (
+	request  = testhttp.Request
+	response = testhttp.Response
+)
 
 func (h *harness) do(r request) response {
 	h.t.Helper()
-	req, err := http.NewRequest(r.method, h.srv.URL+r.path, strings.NewReader(r.body))
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	if r.body != "" {
-		ct := r.contentType
-		if ct == "" {
-			ct = "application/json"
-		}
-		req.Header.Set("Content-Type", ct)
-	}
-	for k, v := range r.header {
-		req.Header.Set(k, v)
-	}
-	res, err := h.srv.Client().Do(req)
-	if err != nil {
-		h.t.Fatalf("%s %s: %v", r.method, r.path, err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return response{status: res.StatusCode, header: res.Header, body: body}
+	return testhttp.Do(h.t, h.srv, r)
 }
-
-func authed() map[string]string { return map[string]string{"Authorization": "Bearer " + token} }
 
 // decode reads a JSON body into v, failing the test on a wrong status.
 func (h *harness) decode(res response, status int, v any) {
 	h.t.Helper()
-	if res.status != status {
-		h.t.Fatalf("status %d, want %d; body %s", res.status, status, res.body)
-	}
-	if err := json.Unmarshal(res.body, v); err != nil {
-		h.t.Fatalf("body %q is not JSON: %v", res.body, err)
-	}
+	testhttp.DecodeJSON(h.t, res, status, v)
 }
 
 // problem reads an RFC 9457 body, checking its media type and status.
 func (h *harness) problem(res response, status int) core.Problem {
 	h.t.Helper()
-	if ct := res.header.Get("Content-Type"); ct != "application/problem+json" {
-		h.t.Fatalf("Content-Type %q, want application/problem+json (status %d, body %s)", ct, res.status, res.body)
-	}
-	var p core.Problem
-	h.decode(res, status, &p)
-	if p.Status != status || p.Title != http.StatusText(status) || p.Type != "about:blank" {
-		h.t.Fatalf("problem %+v: want status %d titled %q", p, status, http.StatusText(status))
-	}
-	return p
+	return testhttp.Problem(h.t, res, status)
 }
+
+func authed() map[string]string { return map[string]string{"Authorization": "Bearer " + token} }
 
 func TestModulesWireEveryProviderShape(t *testing.T) {
 	h := newHarness(t)
 	var info Info
-	h.decode(h.do(request{method: "GET", path: "/notes/info"}), 200, &info)
+	h.decode(h.do(request{Method: "GET", Path: "/notes/info"}), 200, &info)
 	want := Info{Version: "v1.2.3", Clock: "wall", Checks: []string{"store"}, Max: 5}
 	if info.Version != want.Version || info.Clock != want.Clock || !slices.Equal(info.Checks, want.Checks) || info.Max != want.Max {
 		t.Fatalf("info %+v, want %+v (dig.Name, dig.Out, dig.Group, the global dynamic module)", info, want)
@@ -187,7 +130,7 @@ func TestResolveReturnsTheInstanceControllersUse(t *testing.T) {
 	}
 	store.Add("from resolve", nil)
 	var notes []Note
-	h.decode(h.do(request{method: "GET", path: "/notes"}), 200, &notes)
+	h.decode(h.do(request{Method: "GET", Path: "/notes"}), 200, &notes)
 	if len(notes) != 1 || notes[0].Title != "from resolve" {
 		t.Fatalf("notes %+v, want the note added through Resolve", notes)
 	}
@@ -199,25 +142,25 @@ func TestResolveReturnsTheInstanceControllersUse(t *testing.T) {
 func TestTagRoutesCRUD(t *testing.T) {
 	h := newHarness(t)
 	var created Note
-	h.decode(h.do(request{method: "POST", path: "/notes", body: `{"title":"milk","tags":["shop"]}`, header: authed()}), 201, &created)
+	h.decode(h.do(request{Method: "POST", Path: "/notes", Body: `{"title":"milk","tags":["shop"]}`, Header: authed()}), 201, &created)
 	if created.ID != 1 || created.Title != "milk" || !slices.Equal(created.Tags, []string{"shop"}) {
 		t.Fatalf("created %+v", created)
 	}
 	var got Note
-	h.decode(h.do(request{method: "GET", path: "/notes/1"}), 200, &got)
+	h.decode(h.do(request{Method: "GET", Path: "/notes/1"}), 200, &got)
 	if got.ID != 1 || got.Title != "milk" || !slices.Equal(got.Tags, []string{"shop"}) {
 		t.Fatalf("got %+v", got)
 	}
 	var renamed Note
-	h.decode(h.do(request{method: "PUT", path: "/notes/1", body: `{"title":"oat milk","id":99}`, header: authed()}), 200, &renamed)
+	h.decode(h.do(request{Method: "PUT", Path: "/notes/1", Body: `{"title":"oat milk","id":99}`, Header: authed()}), 200, &renamed)
 	if renamed.ID != 1 || renamed.Title != "oat milk" {
 		t.Fatalf("renamed %+v: the path id must win over the body", renamed)
 	}
-	res := h.do(request{method: "DELETE", path: "/notes/1", header: authed()})
-	if res.status != 204 || len(res.body) != 0 {
-		t.Fatalf("DELETE: %d %q, want 204 and no body", res.status, res.body)
+	res := h.do(request{Method: "DELETE", Path: "/notes/1", Header: authed()})
+	if res.Status != 204 || len(res.Body) != 0 {
+		t.Fatalf("DELETE: %d %q, want 204 and no body", res.Status, res.Body)
 	}
-	p := h.problem(h.do(request{method: "GET", path: "/notes/1"}), 404)
+	p := h.problem(h.do(request{Method: "GET", Path: "/notes/1"}), 404)
 	if p.Detail != "note 1: no such note" {
 		t.Fatalf("detail %q: the controller filter maps ErrNoSuchNote", p.Detail)
 	}
@@ -225,21 +168,21 @@ func TestTagRoutesCRUD(t *testing.T) {
 
 func TestBuilderRoutes(t *testing.T) {
 	h := newHarness(t)
-	h.do(request{method: "POST", path: "/notes", body: `{"title":"a"}`, header: authed()})
+	h.do(request{Method: "POST", Path: "/notes", Body: `{"title":"a"}`, Header: authed()})
 	var stats Stats
-	h.decode(h.do(request{method: "GET", path: "/admin/stats?verbose=true"}), 200, &stats)
+	h.decode(h.do(request{Method: "GET", Path: "/admin/stats?verbose=true"}), 200, &stats)
 	if stats.Count != 1 || !stats.Verbose {
 		t.Fatalf("stats %+v", stats)
 	}
-	res := h.do(request{method: "DELETE", path: "/admin/notes"})
-	if res.status != 204 || len(res.body) != 0 {
-		t.Fatalf("Status(204) with a nil result: %d %q", res.status, res.body)
+	res := h.do(request{Method: "DELETE", Path: "/admin/notes"})
+	if res.Status != 204 || len(res.Body) != 0 {
+		t.Fatalf("Status(204) with a nil result: %d %q", res.Status, res.Body)
 	}
-	h.decode(h.do(request{method: "GET", path: "/admin/stats"}), 200, &stats)
+	h.decode(h.do(request{Method: "GET", Path: "/admin/stats"}), 200, &stats)
 	if stats.Count != 0 {
 		t.Fatalf("count %d after clear", stats.Count)
 	}
-	p := h.problem(h.do(request{method: "GET", path: "/admin/gone"}), 410)
+	p := h.problem(h.do(request{Method: "GET", Path: "/admin/gone"}), 410)
 	if p.Detail != "that is gone" {
 		t.Fatalf("route filter: detail %q", p.Detail)
 	}
@@ -247,39 +190,39 @@ func TestBuilderRoutes(t *testing.T) {
 
 func TestResultShapes(t *testing.T) {
 	h := newHarness(t)
-	res := h.do(request{method: "GET", path: "/notes/text"})
-	if res.status != 200 || string(res.body) != "plain words" || !strings.HasPrefix(res.header.Get("Content-Type"), "text/plain") {
-		t.Fatalf("string result: %d %q %q", res.status, res.header.Get("Content-Type"), res.body)
+	res := h.do(request{Method: "GET", Path: "/notes/text"})
+	if res.Status != 200 || string(res.Body) != "plain words" || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/plain") {
+		t.Fatalf("string result: %d %q %q", res.Status, res.Header.Get("Content-Type"), res.Body)
 	}
 	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
-		res := h.do(request{method: m, path: "/notes/echo-method"})
-		if res.status != 200 || string(res.body) != m {
-			t.Fatalf("ANY route with %s: %d %q", m, res.status, res.body)
+		res := h.do(request{Method: m, Path: "/notes/echo-method"})
+		if res.Status != 200 || string(res.Body) != m {
+			t.Fatalf("ANY route with %s: %d %q", m, res.Status, res.Body)
 		}
 	}
-	res = h.do(request{method: "GET", path: "/notes"})
-	if res.status != 200 || res.header.Get("Content-Type") != "application/json" || strings.TrimSpace(string(res.body)) != "[]" {
-		t.Fatalf("empty list: %d %q %q", res.status, res.header.Get("Content-Type"), res.body)
+	res = h.do(request{Method: "GET", Path: "/notes"})
+	if res.Status != 200 || res.Header.Get("Content-Type") != "application/json" || strings.TrimSpace(string(res.Body)) != "[]" {
+		t.Fatalf("empty list: %d %q %q", res.Status, res.Header.Get("Content-Type"), res.Body)
 	}
-	res = h.do(request{method: "HEAD", path: "/notes/info"})
-	if res.status != 200 || res.header.Get("Content-Type") != "application/json" || len(res.body) != 0 {
-		t.Fatalf("HEAD of a GET route: %d %q %q, want 200 with GET's headers and no body", res.status, res.header.Get("Content-Type"), res.body)
+	res = h.do(request{Method: "HEAD", Path: "/notes/info"})
+	if res.Status != 200 || res.Header.Get("Content-Type") != "application/json" || len(res.Body) != 0 {
+		t.Fatalf("HEAD of a GET route: %d %q %q, want 200 with GET's headers and no body", res.Status, res.Header.Get("Content-Type"), res.Body)
 	}
 }
 
 func TestBindingFromEverySource(t *testing.T) {
 	h := newHarness(t)
 	for _, title := range []string{"ab one", "ab two", "other"} {
-		h.do(request{method: "POST", path: "/notes", body: `{"title":"` + title + `"}`, header: authed()})
+		h.do(request{Method: "POST", Path: "/notes", Body: `{"title":"` + title + `"}`, Header: authed()})
 	}
 	var found []Note
-	h.decode(h.do(request{method: "GET", path: "/notes/search?q=ab&limit=1", header: map[string]string{"X-Client": "test"}}), 200, &found)
+	h.decode(h.do(request{Method: "GET", Path: "/notes/search?q=ab&limit=1", Header: map[string]string{"X-Client": "test"}}), 200, &found)
 	if len(found) != 1 || found[0].Title != "ab one" {
 		t.Fatalf("query+header binding: %+v", found)
 	}
 	var fromForm Note
 	form := url.Values{"title": {"from a form"}}.Encode()
-	h.decode(h.do(request{method: "POST", path: "/notes/form", body: form, contentType: "application/x-www-form-urlencoded"}), 201, &fromForm)
+	h.decode(h.do(request{Method: "POST", Path: "/notes/form", Body: form, ContentType: "application/x-www-form-urlencoded"}), 201, &fromForm)
 	if fromForm.Title != "from a form" {
 		t.Fatalf("form binding: %+v", fromForm)
 	}
@@ -293,19 +236,19 @@ func TestValidationErrorsNameFieldsAsTheClientSentThem(t *testing.T) {
 		req  request
 		want []core.FieldError
 	}{
-		{"missing body field", request{method: "POST", path: "/notes", body: `{}`, header: authed()},
+		{"missing body field", request{Method: "POST", Path: "/notes", Body: `{}`, Header: authed()},
 			[]core.FieldError{{Field: "title", Source: "body", Rule: "required", Message: "is required"}}},
-		{"too long", request{method: "POST", path: "/notes", body: `{"title":"` + long + `"}`, header: authed()},
+		{"too long", request{Method: "POST", Path: "/notes", Body: `{"title":"` + long + `"}`, Header: authed()},
 			[]core.FieldError{{Field: "title", Source: "body", Rule: "max", Message: "must be at most 20 characters"}}},
-		{"custom rule in a slice", request{method: "POST", path: "/notes", body: `{"title":"t","tags":["ok","not ok"]}`, header: authed()},
+		{"custom rule in a slice", request{Method: "POST", Path: "/notes", Body: `{"title":"t","tags":["ok","not ok"]}`, Header: authed()},
 			[]core.FieldError{{Field: "tags[1]", Source: "body", Rule: "nospaces", Message: `failed the "nospaces" rule`}}},
-		{"query and header", request{method: "GET", path: "/notes/search?limit=99"},
+		{"query and header", request{Method: "GET", Path: "/notes/search?limit=99"},
 			[]core.FieldError{
 				{Field: "q", Source: "query", Rule: "required", Message: "is required"},
 				{Field: "limit", Source: "query", Rule: "lte", Message: "must be at most 50"},
 				{Field: "X-Client", Source: "header", Rule: "required", Message: "is required"},
 			}},
-		{"path", request{method: "GET", path: "/notes/0"},
+		{"path", request{Method: "GET", Path: "/notes/0"},
 			[]core.FieldError{{Field: "id", Source: "path", Rule: "gt", Message: "must be greater than 0"}}},
 	}
 	for _, tc := range cases {
@@ -327,14 +270,14 @@ func TestBadInputIsAClearClientError(t *testing.T) {
 		detailHas  string
 		wantFields []string
 	}{
-		{"malformed JSON", request{method: "POST", path: "/notes", body: `{"title": nope}`, header: authed()}, 400, "not valid JSON", nil},
-		{"truncated JSON", request{method: "POST", path: "/notes", body: `{"title": "a`, header: authed()}, 400, "not valid JSON", nil},
-		{"wrong JSON type", request{method: "POST", path: "/notes", body: `{"title": 42}`, header: authed()}, 400, `"title" needs a string`, []string{"title"}},
-		{"non-numeric path id", request{method: "GET", path: "/notes/abc"}, 400, `path parameter "id" must be an integer, got "abc"`, []string{"id"}},
-		{"non-numeric query", request{method: "GET", path: "/notes/search?q=ab&limit=lots", header: map[string]string{"X-Client": "t"}}, 400, `query parameter "limit" must be an integer`, []string{"limit"}},
-		{"unsupported media type", request{method: "POST", path: "/notes", body: `<note/>`, contentType: "text/csv", header: authed()}, 415, "", nil},
-		{"unknown route", request{method: "GET", path: "/nowhere"}, 404, "", nil},
-		{"wrong method", request{method: "PATCH", path: "/notes"}, 405, "", nil},
+		{"malformed JSON", request{Method: "POST", Path: "/notes", Body: `{"title": nope}`, Header: authed()}, 400, "not valid JSON", nil},
+		{"truncated JSON", request{Method: "POST", Path: "/notes", Body: `{"title": "a`, Header: authed()}, 400, "not valid JSON", nil},
+		{"wrong JSON type", request{Method: "POST", Path: "/notes", Body: `{"title": 42}`, Header: authed()}, 400, `"title" needs a string`, []string{"title"}},
+		{"non-numeric path id", request{Method: "GET", Path: "/notes/abc"}, 400, `path parameter "id" must be an integer, got "abc"`, []string{"id"}},
+		{"non-numeric query", request{Method: "GET", Path: "/notes/search?q=ab&limit=lots", Header: map[string]string{"X-Client": "t"}}, 400, `query parameter "limit" must be an integer`, []string{"limit"}},
+		{"unsupported media type", request{Method: "POST", Path: "/notes", Body: `<note/>`, ContentType: "text/csv", Header: authed()}, 415, "", nil},
+		{"unknown route", request{Method: "GET", Path: "/nowhere"}, 404, "", nil},
+		{"wrong method", request{Method: "PATCH", Path: "/notes"}, 405, "", nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -350,8 +293,8 @@ func TestBadInputIsAClearClientError(t *testing.T) {
 			if !slices.Equal(fields, tc.wantFields) {
 				t.Fatalf("error fields %v, want %v", fields, tc.wantFields)
 			}
-			if tc.status == 405 && !strings.Contains(res.header.Get("Allow"), "GET") {
-				t.Fatalf("405 without an Allow header listing GET: %q", res.header.Get("Allow"))
+			if tc.status == 405 && !strings.Contains(res.Header.Get("Allow"), "GET") {
+				t.Fatalf("405 without an Allow header listing GET: %q", res.Header.Get("Allow"))
 			}
 		})
 	}
@@ -359,23 +302,23 @@ func TestBadInputIsAClearClientError(t *testing.T) {
 
 func TestGuards(t *testing.T) {
 	h := newHarness(t)
-	p := h.problem(h.do(request{method: "POST", path: "/notes", body: `{"title":"x"}`}), 401)
+	p := h.problem(h.do(request{Method: "POST", Path: "/notes", Body: `{"title":"x"}`}), 401)
 	if p.Detail != "missing bearer token" {
 		t.Fatalf("401 detail %q", p.Detail)
 	}
-	h.problem(h.do(request{method: "POST", path: "/notes", body: `{"title":"x"}`, header: map[string]string{"Authorization": "Bearer wrong"}}), 403)
+	h.problem(h.do(request{Method: "POST", Path: "/notes", Body: `{"title":"x"}`, Header: map[string]string{"Authorization": "Bearer wrong"}}), 403)
 	// Guards run before binding: invalid input behind a denying guard is a 403, not a 400.
-	h.problem(h.do(request{method: "POST", path: "/notes", body: `{"title": nope`, header: map[string]string{"Authorization": "Bearer wrong"}}), 403)
-	h.problem(h.do(request{method: "GET", path: "/admin/stats?verbose=maybe", header: map[string]string{"X-Deny": "route"}}), 403)
+	h.problem(h.do(request{Method: "POST", Path: "/notes", Body: `{"title": nope`, Header: map[string]string{"Authorization": "Bearer wrong"}}), 403)
+	h.problem(h.do(request{Method: "GET", Path: "/admin/stats?verbose=maybe", Header: map[string]string{"X-Deny": "route"}}), 403)
 	for _, denier := range []string{"app-di", "app", "controller"} {
-		h.problem(h.do(request{method: "GET", path: "/admin/stats", header: map[string]string{"X-Deny": denier}}), 403)
+		h.problem(h.do(request{Method: "GET", Path: "/admin/stats", Header: map[string]string{"X-Deny": denier}}), 403)
 	}
 }
 
 func TestOrderOfMiddlewareGuardsAndHandler(t *testing.T) {
 	h := newHarness(t)
 	var stats Stats
-	h.decode(h.do(request{method: "GET", path: "/admin/stats"}), 200, &stats)
+	h.decode(h.do(request{Method: "GET", Path: "/admin/stats"}), 200, &stats)
 	want := []string{"mw:app", "mw:controller", "mw:route", "guard:app-di", "guard:app", "guard:controller", "guard:route", "handler"}
 	if !slices.Equal(stats.Trace, want) {
 		t.Fatalf("order\n got %v\nwant %v", stats.Trace, want)
@@ -385,37 +328,37 @@ func TestOrderOfMiddlewareGuardsAndHandler(t *testing.T) {
 func TestErrors(t *testing.T) {
 	h := newHarness(t)
 
-	res := h.do(request{method: "GET", path: "/notes/fail/unknown"})
+	res := h.do(request{Method: "GET", Path: "/notes/fail/unknown"})
 	p := h.problem(res, 500)
-	if strings.Contains(string(res.body), "hunter2") || p.Detail != "" {
-		t.Fatalf("a 500 leaked internals: %s", res.body)
+	if strings.Contains(string(res.Body), "hunter2") || p.Detail != "" {
+		t.Fatalf("a 500 leaked internals: %s", res.Body)
 	}
-	id := res.header.Get(echo.HeaderXRequestID)
+	id := res.Header.Get(echo.HeaderXRequestID)
 	logs := h.logs.String()
 	if id == "" || !strings.Contains(logs, "hunter2") || !strings.Contains(logs, "request_id="+id) {
 		t.Fatalf("the unknown error is not logged with request id %q:\n%s", id, logs)
 	}
 
-	res = h.do(request{method: "GET", path: "/notes/fail/panic"})
+	res = h.do(request{Method: "GET", Path: "/notes/fail/panic"})
 	h.problem(res, 500)
-	if strings.Contains(string(res.body), "secret panic") || !strings.Contains(h.logs.String(), "secret panic detail") {
-		t.Fatalf("panic: body %s; logs must hold the panic value", res.body)
+	if strings.Contains(string(res.Body), "secret panic") || !strings.Contains(h.logs.String(), "secret panic detail") {
+		t.Fatalf("panic: body %s; logs must hold the panic value", res.Body)
 	}
 
-	if p := h.problem(h.do(request{method: "GET", path: "/notes/fail/teapot"}), 418); p.Detail != "short and stout" {
+	if p := h.problem(h.do(request{Method: "GET", Path: "/notes/fail/teapot"}), 418); p.Detail != "short and stout" {
 		t.Fatalf("echo.HTTPError detail %q", p.Detail)
 	}
-	if p := h.problem(h.do(request{method: "GET", path: "/notes/fail/gone"}), 410); p.Detail != "the app filter says it is gone" {
+	if p := h.problem(h.do(request{Method: "GET", Path: "/notes/fail/gone"}), 410); p.Detail != "the app filter says it is gone" {
 		t.Fatalf("app filter: detail %q", p.Detail)
 	}
-	if p := h.problem(h.do(request{method: "GET", path: "/notes/fail/other"}), 404); p.Detail != `no failure named "other"` {
+	if p := h.problem(h.do(request{Method: "GET", Path: "/notes/fail/other"}), 404); p.Detail != `no failure named "other"` {
 		t.Fatalf("helper: detail %q", p.Detail)
 	}
 	for i := range 5 {
-		h.do(request{method: "POST", path: "/notes", body: `{"title":"n"}`, header: authed()})
+		h.do(request{Method: "POST", Path: "/notes", Body: `{"title":"n"}`, Header: authed()})
 		_ = i
 	}
-	if p := h.problem(h.do(request{method: "POST", path: "/notes", body: `{"title":"n"}`, header: authed()}), 409); p.Detail != "the notebook is full (5 notes)" {
+	if p := h.problem(h.do(request{Method: "POST", Path: "/notes", Body: `{"title":"n"}`, Header: authed()}), 409); p.Detail != "the notebook is full (5 notes)" {
 		t.Fatalf("Conflict helper: detail %q", p.Detail)
 	}
 }
@@ -431,24 +374,24 @@ func TestEchoMiddlewareWorksUnchanged(t *testing.T) {
 		middleware.BodyLimit("1K"),
 	))
 
-	res := h.do(request{method: "GET", path: "/notes"})
-	if res.header.Get(echo.HeaderXRequestID) == "" {
+	res := h.do(request{Method: "GET", Path: "/notes"})
+	if res.Header.Get(echo.HeaderXRequestID) == "" {
 		t.Fatal("RequestID: no X-Request-Id header")
 	}
 	if !strings.Contains(access.String(), "GET /notes 200") {
 		t.Fatalf("Logger: access log %q", access.String())
 	}
 
-	res = h.do(request{method: "OPTIONS", path: "/notes", header: map[string]string{"Origin": "https://app.example", "Access-Control-Request-Method": "POST"}})
-	if res.status != 204 || res.header.Get("Access-Control-Allow-Origin") != "https://app.example" {
-		t.Fatalf("CORS preflight: %d %v", res.status, res.header)
+	res = h.do(request{Method: "OPTIONS", Path: "/notes", Header: map[string]string{"Origin": "https://app.example", "Access-Control-Request-Method": "POST"}})
+	if res.Status != 204 || res.Header.Get("Access-Control-Allow-Origin") != "https://app.example" {
+		t.Fatalf("CORS preflight: %d %v", res.Status, res.Header)
 	}
 
-	res = h.do(request{method: "GET", path: "/notes/info", header: map[string]string{"Accept-Encoding": "gzip"}})
-	if res.header.Get("Content-Encoding") != "gzip" {
-		t.Fatalf("Gzip: Content-Encoding %q", res.header.Get("Content-Encoding"))
+	res = h.do(request{Method: "GET", Path: "/notes/info", Header: map[string]string{"Accept-Encoding": "gzip"}})
+	if res.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("Gzip: Content-Encoding %q", res.Header.Get("Content-Encoding"))
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(res.body))
+	zr, err := gzip.NewReader(bytes.NewReader(res.Body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -458,12 +401,12 @@ func TestEchoMiddlewareWorksUnchanged(t *testing.T) {
 	}
 
 	big := `{"title":"` + strings.Repeat("x", 2048) + `"}`
-	h.problem(h.do(request{method: "POST", path: "/notes", body: big, header: authed()}), 413)
+	h.problem(h.do(request{Method: "POST", Path: "/notes", Body: big, Header: authed()}), 413)
 
-	res = h.do(request{method: "GET", path: "/notes/fail/panic"})
+	res = h.do(request{Method: "GET", Path: "/notes/fail/panic"})
 	h.problem(res, 500)
-	if strings.Contains(string(res.body), "secret") {
-		t.Fatalf("Recover: body leaked the panic: %s", res.body)
+	if strings.Contains(string(res.Body), "secret") {
+		t.Fatalf("Recover: body leaked the panic: %s", res.Body)
 	}
 
 	if access.String() == "" || !strings.Contains(access.String(), "/notes/fail/panic 500") {
@@ -498,11 +441,11 @@ func TestRoutesAreLoggedAtStart(t *testing.T) {
 func TestEchoEscapeHatch(t *testing.T) {
 	h := newHarness(t)
 	h.app.Echo().GET("/raw", func(c echo.Context) error { return c.String(200, "raw echo") })
-	if res := h.do(request{method: "GET", path: "/raw"}); string(res.body) != "raw echo" {
-		t.Fatalf("raw route: %d %q", res.status, res.body)
+	if res := h.do(request{Method: "GET", Path: "/raw"}); string(res.Body) != "raw echo" {
+		t.Fatalf("raw route: %d %q", res.Status, res.Body)
 	}
-	if res := h.do(request{method: "GET", path: "/notes"}); res.status != 200 {
-		t.Fatalf("framework route next to a raw one: %d", res.status)
+	if res := h.do(request{Method: "GET", Path: "/notes"}); res.Status != 200 {
+		t.Fatalf("framework route next to a raw one: %d", res.Status)
 	}
 }
 
@@ -514,7 +457,7 @@ func (fakeStore) List() []Note { return []Note{{ID: 7, Title: "from the fake"}} 
 func TestOverrideProvider(t *testing.T) {
 	h := newHarness(t, core.OverrideProvider[NoteStore](fakeStore{}))
 	var notes []Note
-	h.decode(h.do(request{method: "GET", path: "/notes"}), 200, &notes)
+	h.decode(h.do(request{Method: "GET", Path: "/notes"}), 200, &notes)
 	if len(notes) != 1 || notes[0].Title != "from the fake" {
 		t.Fatalf("notes %+v, want the fake's", notes)
 	}
@@ -704,13 +647,7 @@ func TestListenShutsDownGracefullyOnSIGINT(t *testing.T) {
 // waitFor polls cond until it holds, failing the test after a deadline.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testhttp.WaitFor(t, what, cond)
 }
 
 // ---- the application under test ----

@@ -76,11 +76,11 @@ func newBindingHarness(t *testing.T) *harness {
 func TestBodyCannotFillPathQueryOrHeaderFields(t *testing.T) {
 	h := newBindingHarness(t)
 	var got AdminInput
-	h.decode(h.do(request{method: "POST", path: "/things/5", body: `{"name":"n","ID":99,"Role":"admin","Owner":7,"Page":3,"Limit":5}`}), 200, &got)
+	h.decode(h.do(request{Method: "POST", Path: "/things/5", Body: `{"name":"n","ID":99,"Role":"admin","Owner":7,"Page":3,"Limit":5}`}), 200, &got)
 	if got.ID != 5 || got.Role != "" || got.Owner != 0 || got.Page.Page != 0 || got.Limit != 0 || got.Name != "n" {
 		t.Fatalf("bound %+v: the body must set only body fields", got)
 	}
-	h.decode(h.do(request{method: "POST", path: "/things/5?owner=3&page=2", body: `{"name":"n"}`, header: map[string]string{"X-Role": "viewer"}}), 200, &got)
+	h.decode(h.do(request{Method: "POST", Path: "/things/5?owner=3&page=2", Body: `{"name":"n"}`, Header: map[string]string{"X-Role": "viewer"}}), 200, &got)
 	if got.Role != "viewer" || got.Owner != 3 || got.Page.Page != 2 {
 		t.Fatalf("bound %+v: header, query and embedded query fields must come from their sources", got)
 	}
@@ -94,18 +94,18 @@ func TestBindingErrorsNameTheField(t *testing.T) {
 		detail string
 		fields []core.FieldError
 	}{
-		{"embedded query field, wrong type", request{method: "POST", path: "/things/1?page=abc"},
+		{"embedded query field, wrong type", request{Method: "POST", Path: "/things/1?page=abc"},
 			`query parameter "page" must be an integer, got "abc"`,
 			[]core.FieldError{{Field: "page", Source: "query", Rule: "type", Message: `must be an integer, got "abc"`}}},
-		{"embedded query field, invalid", request{method: "POST", path: "/things/1?limit=500"},
+		{"embedded query field, invalid", request{Method: "POST", Path: "/things/1?limit=500"},
 			"see errors for each field",
 			[]core.FieldError{{Field: "limit", Source: "query", Rule: "lte", Message: "must be at most 100"}}},
-		{"form field, wrong type", request{method: "POST", path: "/things/1", body: "name=x&count=many", contentType: "application/x-www-form-urlencoded"},
+		{"form field, wrong type", request{Method: "POST", Path: "/things/1", Body: "name=x&count=many", ContentType: "application/x-www-form-urlencoded"},
 			`form field "count" must be an integer, got "many"`,
 			[]core.FieldError{{Field: "count", Source: "body", Rule: "type", Message: `must be an integer, got "many"`}}},
-		{"array where an object belongs", request{method: "POST", path: "/things/1", body: `[1]`},
+		{"array where an object belongs", request{Method: "POST", Path: "/things/1", Body: `[1]`},
 			"the request body is an array, but it must be an object", nil},
-		{"number where a string belongs", request{method: "POST", path: "/things/1", body: `{"name":1}`},
+		{"number where a string belongs", request{Method: "POST", Path: "/things/1", Body: `{"name":1}`},
 			`the request body has a number where "name" needs a string`,
 			[]core.FieldError{{Field: "name", Source: "body", Rule: "type", Message: "must be a string, got a number"}}},
 	}
@@ -121,10 +121,10 @@ func TestBindingErrorsNameTheField(t *testing.T) {
 
 func TestServerErrorsAreLoggedWithTheirCause(t *testing.T) {
 	h := newBindingHarness(t)
-	res := h.do(request{method: "GET", path: "/db"})
+	res := h.do(request{Method: "GET", Path: "/db"})
 	p := h.problem(res, 503)
-	if p.Detail != "try again later" || strings.Contains(string(res.body), "db-7") {
-		t.Fatalf("503 answer %s", res.body)
+	if p.Detail != "try again later" || strings.Contains(string(res.Body), "db-7") {
+		t.Fatalf("503 answer %s", res.Body)
 	}
 	waitFor(t, "the cause in the log", func() bool { return strings.Contains(h.logs.String(), "connection to db-7 refused") })
 }

@@ -163,7 +163,7 @@ func TestBodyLimits(t *testing.T) {
 		}
 		got, _ := io.ReadAll(res.Body)
 		res.Body.Close()
-		r := response{status: res.StatusCode, header: res.Header, body: got}
+		r := response{Status: res.StatusCode, Header: res.Header, Body: got}
 		if tt.status != http.StatusOK {
 			if p := h.problem(r, tt.status); !strings.Contains(p.Detail, "limit of") {
 				t.Errorf("%s, %d bytes: detail %q does not give the limit", tt.path, tt.size, p.Detail)
@@ -406,11 +406,11 @@ func testStalledStreamIsCutSoon(t *testing.T, serve func(*testing.T, *core.App) 
 func TestSharedProblemIsNotChanged(t *testing.T) {
 	app := newLimitsApp(t, io.Discard)
 	h := &harness{t: t, app: app, srv: httptestServer(t, app)}
-	if p := h.problem(h.do(request{method: "GET", path: "/no/such/route"}), http.StatusNotFound); !strings.Contains(p.Detail, "/no/such/route") {
+	if p := h.problem(h.do(request{Method: "GET", Path: "/no/such/route"}), http.StatusNotFound); !strings.Contains(p.Detail, "/no/such/route") {
 		t.Errorf("router 404 detail %q", p.Detail)
 	}
 	for range 2 {
-		if p := h.problem(h.do(request{method: "GET", path: "/limits/gone"}), http.StatusNotFound); p.Detail != "" {
+		if p := h.problem(h.do(request{Method: "GET", Path: "/limits/gone"}), http.StatusNotFound); p.Detail != "" {
 			t.Errorf("the handler's own 404 got detail %q", p.Detail)
 		}
 	}

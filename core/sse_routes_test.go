@@ -215,15 +215,15 @@ func TestSSERouteAnswersProblemsBeforeStreaming(t *testing.T) {
 		{"/feed/missing/7", nil, 404}, // the handler's error
 	}
 	for _, tc := range cases {
-		res := h.do(request{method: "GET", path: tc.path, header: tc.header})
+		res := h.do(request{Method: "GET", Path: tc.path, Header: tc.header})
 		p := h.problem(res, tc.status)
 		if tc.status == 404 && p.Detail != "no feed 7" {
 			t.Fatalf("%s: detail %q", tc.path, p.Detail)
 		}
 	}
-	res := h.do(request{method: "GET", path: "/feed/private", header: authed()})
-	if res.status != 200 || !strings.Contains(string(res.body), "data: secret\n\n") {
-		t.Fatalf("guarded stream with a token: %d %q", res.status, res.body)
+	res := h.do(request{Method: "GET", Path: "/feed/private", Header: authed()})
+	if res.Status != 200 || !strings.Contains(string(res.Body), "data: secret\n\n") {
+		t.Fatalf("guarded stream with a token: %d %q", res.Status, res.Body)
 	}
 }
 
