@@ -149,7 +149,7 @@ func (a *App) admit(bodyLimit int64) MiddlewareFunc {
 }
 
 // limitBody answers 413 for a Content-Length over limit, unread, and
-// bounds a body of unknown length to limit bytes; 0 is no limit.
+// bounds the body to limit bytes; 0 is no limit.
 func limitBody(c Context, limit int64) error {
 	r := c.Request()
 	if limit <= 0 || r.Body == nil || r.Body == http.NoBody {
@@ -158,13 +158,10 @@ func limitBody(c Context, limit int64) error {
 	if r.ContentLength > limit {
 		return bodyTooLarge(limit) // unread; see writeProblemTo
 	}
-	if r.ContentLength >= 0 {
-		// A declared length within the limit bounds the body already:
-		// net/http's server reads no more than Content-Length (HTTP/1.x),
-		// and resets a stream that sends more (HTTP/2). Only a body of
-		// unknown length, chunked, needs counting.
-		return nil
-	}
+	// Counted even when a Content-Length within the limit is declared:
+	// net/http bounds its own body to it, but a body something replaced
+	// before this link (a decompressing Pre middleware, a wrapping
+	// handler) is bounded by nothing else.
 	r.Body = http.MaxBytesReader(innerWriter(c), r.Body, limit)
 	return nil
 }

@@ -6,6 +6,8 @@ package core_test
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"io"
 	"log/slog"
@@ -50,9 +52,9 @@ func (c *LimitsController) Routes(r *core.Routes) {
 	r.GET("/probe", c.Probe)
 }
 
-func (c *LimitsController) Probe(echo.Context) error { return nil }
+func (c *LimitsController) Probe(core.Context) error { return nil }
 
-func (c *LimitsController) FromHub(ctx echo.Context) (<-chan sse.Message, error) {
+func (c *LimitsController) FromHub(ctx core.Context) (<-chan sse.Message, error) {
 	return c.Hub.Subscribe(ctx.Request().Context(), "t", "")
 }
 
@@ -60,11 +62,11 @@ func (c *LimitsController) FromHub(ctx echo.Context) (<-chan sse.Message, error)
 // must never change it.
 var errGoneQuietly = core.NotFound("")
 
-func (c *LimitsController) Gone(echo.Context) error { return errGoneQuietly }
+func (c *LimitsController) Gone(core.Context) error { return errGoneQuietly }
 
-func (c *LimitsController) Accept(_ echo.Context, in Upload) (int, error) { return len(in.Data), nil }
+func (c *LimitsController) Accept(_ core.Context, in Upload) (int, error) { return len(in.Data), nil }
 
-func (c *LimitsController) Panics(ctx echo.Context) (<-chan sse.Message, error) {
+func (c *LimitsController) Panics(ctx core.Context) (<-chan sse.Message, error) {
 	return sse.Produce(ctx.Request().Context(), func(ctx context.Context, emit func(sse.Message) bool) {
 		emit(sse.Message{ID: "1", Data: "before the panic"})
 		m := notMade()
@@ -462,4 +464,37 @@ func httptestServer(t *testing.T, app *core.App) *httptest.Server {
 		_ = app.Shutdown(context.Background())
 	})
 	return srv
+}
+
+// TestBodyLimitHoldsForAReplacedBody: a body that something replaced
+// before the route (here echo's Decompress, as Pre middleware) is bounded
+// by the route's limit too, although the request declared a small
+// Content-Length: 1 KB of gzip that inflates to 1 MB, sent to a route that
+// reads 2 KiB, is a 413, not 1 MB read.
+func TestBodyLimitHoldsForAReplacedBody(t *testing.T) {
+	app := newLimitsApp(t, io.Discard)
+	app.Echo().Pre(middleware.Decompress())
+	srv := httptest.NewServer(app.Handler())
+	defer srv.Close()
+
+	var gz bytes.Buffer
+	w := gzip.NewWriter(&gz)
+	if _, err := w.Write([]byte(`{"data":"` + strings.Repeat("a", 1<<20) + `"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", srv.URL+"/limits/tagged", bytes.NewReader(gz.Bytes()))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Encoding", "gzip")
+	res, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("a %d-byte gzip body that inflates to 1 MB answered %d: %s; want 413", gz.Len(), res.StatusCode, body)
+	}
 }
