@@ -10,6 +10,7 @@ import (
 var (
 	contextType = reflect.TypeFor[Context]()
 	errorType   = reflect.TypeFor[error]()
+	plainType   = reflect.TypeFor[func(Context) error]()
 )
 
 // supportedShapes is said in every signature error, so the fix is at hand.
@@ -78,7 +79,9 @@ func newHandlerPlan(handler any, stream bool) (*handlerPlan, error) {
 		return h, nil
 	}
 	if h.input == nil && h.result == nil {
-		h.plain = fn.Interface().(func(Context) error)
+		// Converted, not asserted: a named type such as HandlerFunc has
+		// this signature too.
+		h.plain = fn.Convert(plainType).Interface().(func(Context) error)
 		return h, nil
 	}
 	fields := []reflect.StructField{{Name: "C", Type: contextType}}

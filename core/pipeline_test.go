@@ -354,3 +354,24 @@ func (c *hubController) Subscribe(ctx core.Context, q HubQuery) (<-chan sse.Mess
 	context.AfterFunc(reqCtx, func() { close(c.ended) })
 	return c.hub.Subscribe(reqCtx, q.Topic, "")
 }
+
+type HandlerFuncController struct{}
+
+func (c *HandlerFuncController) Routes(r *core.Routes) {
+	r.GET("/wrapped", core.HandlerFunc(func(c core.Context) error { return c.String(200, "wrapped") }))
+}
+
+// A handler of a named function type, such as core.HandlerFunc (an echo
+// handler, echo.WrapHandler's), is a plain handler, not a start-up panic.
+func TestHandlerFuncIsAPlainHandler(t *testing.T) {
+	_, srv := serve(t, &module.Module{Name: "hf", Controllers: []any{&HandlerFuncController{}}})
+	res, err := http.Get(srv.URL + "/wrapped")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || string(body) != "wrapped" {
+		t.Fatalf("answered %d: %s", res.StatusCode, body)
+	}
+}
