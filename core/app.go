@@ -36,6 +36,7 @@ type App struct {
 	mu        sync.Mutex
 	servers   []*http.Server // configured by ConfigureServer or Serve
 	listener  net.Listener
+	server    *http.Server  // the App's own server, once it serves
 	serveDone chan struct{} // closed when the server's Serve returns
 	serveErr  error         // why Serve returned, unless Shutdown stopped it
 	closed    bool
@@ -93,7 +94,7 @@ func New(root *module.Module, options ...Option) (*App, error) {
 	}, appGuards, a.cfg.middleware, a.cfg.filters); err != nil {
 		return nil, err
 	}
-	a.engine = a.newEngine()
+	a.initEngine()
 	a.Use(a.cfg.middleware...)
 
 	if err := a.mapRoutes(appGuards); err != nil {
@@ -109,16 +110,6 @@ func New(root *module.Module, options ...Option) (*App, error) {
 // Handler is the App as an http.Handler, for httptest.NewServer. It is
 // the App itself; see ServeHTTP.
 func (a *App) Handler() http.Handler { return a }
-
-// Use adds app-level echo middleware; see WithMiddleware. The request
-// limits run before the first.
-func (a *App) Use(middleware ...MiddlewareFunc) {
-	if len(middleware) > 0 && !a.appAdmits {
-		a.appAdmits = true
-		a.engine.Use(a.admitBeforeMiddleware)
-	}
-	a.engine.Use(middleware...)
-}
 
 // Resolve returns the provider of T from the app's graph.
 func Resolve[T any](a *App) (T, error) { return module.Resolve[T](a.graph) }

@@ -1,7 +1,6 @@
 package core
 
 import (
-	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"reflect"
-	"strconv"
 	"strings"
 )
 
@@ -111,38 +109,6 @@ func rawValues(c Context, f inputField) []string {
 		}
 	}
 	return nil
-}
-
-// convertible reports whether raw can be read as t the way echo's binder
-// reads it.
-func convertible(raw string, t reflect.Type) error {
-	if t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if u, ok := reflect.New(t).Interface().(paramUnmarshaler); ok {
-		return u.UnmarshalParam(raw)
-	}
-	if u, ok := reflect.New(t).Interface().(encoding.TextUnmarshaler); ok {
-		return u.UnmarshalText([]byte(raw))
-	}
-	if t.Kind() == reflect.Slice {
-		t = t.Elem()
-	}
-	if raw == "" {
-		return nil // echo leaves the zero value
-	}
-	var err error
-	switch t.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		_, err = strconv.ParseInt(raw, 10, t.Bits())
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		_, err = strconv.ParseUint(raw, 10, t.Bits())
-	case reflect.Float32, reflect.Float64:
-		_, err = strconv.ParseFloat(raw, t.Bits())
-	case reflect.Bool:
-		_, err = strconv.ParseBool(raw)
-	}
-	return err
 }
 
 // describeType names a Go type for clients: "an integer", "a string".

@@ -11,10 +11,13 @@ package core
 // keeps it so.
 
 import (
+	"encoding"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -41,16 +44,37 @@ func signature(t reflect.Type) string {
 // engine is the router and server an App runs on; App.Echo returns it.
 type engine = echo.Echo
 
-// newEngine makes the App's echo instance: quiet, with the App's error
+// initEngine makes the App's echo instance: quiet, with the App's error
 // handler, validator (for c.Validate in hand-written handlers) and strict
 // JSON decoding.
-func (a *App) newEngine() *engine {
+func (a *App) initEngine() {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = a.errorHandler
+	e.HTTPErrorHandler = func(err error, c Context) { a.handleError(c, err) }
 	e.Validator = echoValidator{a}
 	e.JSONSerializer = strictJSON{}
-	return e
+	a.engine = e
+}
+
+// Use adds app-level echo middleware; see WithMiddleware. The request
+// limits run before the first.
+func (a *App) Use(middleware ...MiddlewareFunc) {
+	if len(middleware) > 0 && !a.appAdmits {
+		a.appAdmits = true
+		a.engine.Use(a.admitBeforeMiddleware)
+	}
+	a.engine.Use(middleware...)
+}
+
+// route serves a request through echo's router and the routes' chains.
+func (a *App) route(w http.ResponseWriter, r *http.Request) { a.engine.ServeHTTP(w, r) }
+
+// engineServer is the http.Server the App serves on: echo's own
+// (App.Echo().Server), which users may configure before the App serves.
+// ln becomes echo's Listener, as echo's Start would make it.
+func (a *App) engineServer(ln net.Listener) *http.Server {
+	a.engine.Listener = ln
+	return a.engine.Server
 }
 
 // Echo is the escape hatch to the underlying echo instance: for echo
@@ -70,14 +94,14 @@ type strictJSON struct{ echo.DefaultJSONSerializer }
 
 func (strictJSON) Deserialize(c Context, i any) error { return decodeOne(c.Request().Body, i) }
 
-// register adds the route's handler to the router. For ANY it registers
+// register adds a route's handler to the router. For ANY it registers
 // every method echo's Any does.
-func register(e *engine, method, path string, h HandlerFunc) {
+func (a *App) register(method, path string, h HandlerFunc) {
 	if method == methodAny {
-		e.Any(path, h)
+		a.engine.Any(path, h)
 		return
 	}
-	e.Add(method, path, h)
+	a.engine.Add(method, path, h)
 }
 
 // anyMethods lists the methods echo's Any registers, asked of echo itself
@@ -170,6 +194,38 @@ func (b binder) path(c Context, dst any) error    { return b.std.BindPathParams(
 // paramUnmarshaler is a type that reads itself from a path, query or
 // header value, as echo's binder calls it.
 type paramUnmarshaler = echo.BindUnmarshaler
+
+// convertible reports whether raw can be read as t the way echo's binder
+// reads it.
+func convertible(raw string, t reflect.Type) error {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if u, ok := reflect.New(t).Interface().(paramUnmarshaler); ok {
+		return u.UnmarshalParam(raw)
+	}
+	if u, ok := reflect.New(t).Interface().(encoding.TextUnmarshaler); ok {
+		return u.UnmarshalText([]byte(raw))
+	}
+	if t.Kind() == reflect.Slice {
+		t = t.Elem()
+	}
+	if raw == "" {
+		return nil // echo leaves the zero value
+	}
+	var err error
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		_, err = strconv.ParseInt(raw, 10, t.Bits())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		_, err = strconv.ParseUint(raw, 10, t.Bits())
+	case reflect.Float32, reflect.Float64:
+		_, err = strconv.ParseFloat(raw, t.Bits())
+	case reflect.Bool:
+		_, err = strconv.ParseBool(raw)
+	}
+	return err
+}
 
 // httpErrorProblem is the problem for an *echo.HTTPError in err's chain,
 // with its status; nil if there is none.

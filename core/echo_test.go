@@ -1,6 +1,7 @@
 package core_test
 
 import (
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"os"
@@ -44,5 +45,31 @@ func TestEchoBehindOneFile(t *testing.T) {
 	}
 	if importers != 1 {
 		t.Errorf("%d files of core import echo; want echo.go alone", importers)
+	}
+}
+
+// TestEngineBehindOneFile: the echo instance itself (App.engine, echo's
+// *Echo) is used in echo.go alone, so that echo's server, listener,
+// router and middleware API are its particulars too, not only its import.
+func TestEngineBehindOneFile(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") || name == "echo.go" {
+			continue
+		}
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok && sel.Sel.Name == "engine" {
+				t.Errorf("%s: %s uses the echo instance; do it in a function of echo.go", name, fset.Position(sel.Pos()))
+			}
+			return true
+		})
 	}
 }

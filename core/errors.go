@@ -10,9 +10,10 @@ import (
 	"github.com/godanet/godanet/sse"
 )
 
-// errorHandler is the App's echo.HTTPErrorHandler: app filters, then the
-// error as problem details. Unknown errors become a bare 500 and are logged.
-func (a *App) errorHandler(err error, c Context) {
+// handleError answers a request that ended in err (echo's error handler
+// calls it): app filters, then the error as problem details. Unknown
+// errors become a bare 500 and are logged.
+func (a *App) handleError(c Context, err error) {
 	if committed(c) {
 		if !isClientGone(err) {
 			a.logger.Error("godanet: error after the response was sent", "error", err, "method", c.Request().Method, "path", c.Path(), "request_id", requestID(c))

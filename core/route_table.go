@@ -77,7 +77,7 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 	// body; echo does not do it by itself. net/http drops the body.
 	for _, hr := range table.heads {
 		if _, declared := table.declared[routeKey(http.MethodHead, hr.path)]; !declared {
-			a.engine.Add(http.MethodHead, hr.path, hr.h)
+			a.register(http.MethodHead, hr.path, hr.h)
 			a.recordBodyLimit([]string{http.MethodHead}, hr.path, hr.limit)
 		}
 	}
@@ -143,7 +143,7 @@ func (a *App) mapRoute(table *routeTable, ci *controllerInfo, rt *Route, appGuar
 	}
 	a.recordBodyLimit(methods, path, bodyLimit)
 	h := a.pipeline(ci, rt, plan, path, guards, bodyLimit)
-	register(a.engine, rt.method, path, h)
+	a.register(rt.method, path, h)
 	if rt.method == http.MethodGet {
 		// An SSE route's HEAD gets the stream's headers and no stream
 		// (sse.Serve).

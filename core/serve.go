@@ -67,11 +67,10 @@ func (a *App) Serve(ln net.Listener) error {
 	case a.listener != nil:
 		return fmt.Errorf("core: the app is already serving on %s", a.listener.Addr())
 	}
-	srv := a.engine.Server
+	srv := a.engineServer(ln)
 	srv.Handler = a
 	a.configureServer(srv)
-	a.listener = ln
-	a.engine.Listener = ln
+	a.listener, a.server = ln, srv
 	a.serveDone = make(chan struct{})
 	go func() {
 		defer close(a.serveDone)
@@ -134,7 +133,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	a.closed = true
-	serving := a.listener != nil
+	server := a.server // nil unless the App serves (Listen, Start, Serve)
 	servers := a.servers
 	a.mu.Unlock()
 	defer close(a.shutdownDone)
@@ -150,10 +149,10 @@ func (a *App) Shutdown(ctx context.Context) error {
 	// Streams first: they never go idle, so the server would wait for them.
 	a.streams.end(ctx)
 	a.unused.close()
-	if serving {
-		if err := a.engine.Server.Shutdown(ctx); err != nil {
+	if server != nil {
+		if err := server.Shutdown(ctx); err != nil {
 			// Out of time: close what is left rather than leave it running.
-			errs = append(errs, fmt.Errorf("core: stopping the server: %w", err), a.engine.Server.Close())
+			errs = append(errs, fmt.Errorf("core: stopping the server: %w", err), server.Close())
 		}
 		<-a.serveDone
 	}
@@ -184,5 +183,5 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_ = writeProblemTo(w, r, p)
 		return
 	}
-	a.engine.ServeHTTP(w, r)
+	a.route(w, r)
 }
