@@ -312,47 +312,39 @@ type builderController struct{ handler any }
 
 func (c *builderController) Routes(r *core.Routes) { r.POST("/", c.handler) }
 
-// The route's context carries the stream's context, so a Typed SSE
-// handler that subscribes ends with the client.
-func TestTypedSSEHandlerEndsWithClient(t *testing.T) {
-	hub := sse.NewHub()
-	t.Cleanup(func() { hub.Close() })
-	ended := make(chan struct{})
-	ctrl := &hubController{hub: hub, ended: ended}
-	_, srv := serve(t, &module.Module{Name: "hub", Controllers: []any{ctrl}})
-	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/hub?topic=a", nil)
-	res, err := http.DefaultClient.Do(req)
+// A Typed SSE handler's Context carries the stream's context (made by
+// sse.StreamContext), not only the request's: a panic in its sse.Produce
+// producer is reported to the App, with the route, rather than to
+// slog.Default without it.
+func TestTypedSSEHandlerGetsTheStreamContext(t *testing.T) {
+	logs := &syncBuffer{}
+	_, srv := serve(t, &module.Module{Name: "panics", Controllers: []any{&panickingController{}}},
+		core.WithLogger(slog.New(slog.NewTextHandler(logs, nil))))
+	res, err := http.Get(srv.URL + "/panics?topic=a")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.StatusCode != 200 {
-		t.Fatalf("answered %d", res.StatusCode)
-	}
-	cancel()
+	_, _ = io.Copy(io.Discard, res.Body) // the stream ends when the producer panics
 	res.Body.Close()
-	select {
-	case <-ended:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the handler's context did not end with the client")
-	}
+	waitFor(t, "the producer's panic to be reported with the route", func() bool {
+		out := logs.String()
+		return strings.Contains(out, `route="GET /panics"`) && strings.Contains(out, "sse.Produce producer")
+	})
 }
 
 type HubQuery struct {
 	Topic string `query:"topic" validate:"required"`
 }
 
-type hubController struct {
-	hub   *sse.Hub
-	ended chan struct{}
-}
+type panickingController struct{}
 
-func (c *hubController) Routes(r *core.Routes) { r.SSE("/hub", core.Typed(c.Subscribe)) }
+func (c *panickingController) Routes(r *core.Routes) { r.SSE("/panics", core.Typed(c.Events)) }
 
-func (c *hubController) Subscribe(ctx core.Context, q HubQuery) (<-chan sse.Message, error) {
-	reqCtx := ctx.Request().Context()
-	context.AfterFunc(reqCtx, func() { close(c.ended) })
-	return c.hub.Subscribe(reqCtx, q.Topic, "")
+func (c *panickingController) Events(ctx core.Context, _ HubQuery) (<-chan sse.Message, error) {
+	return sse.Produce(ctx.Request().Context(), func(context.Context, func(sse.Message) bool) {
+		var m map[string]int
+		m["nil map"]++ // a bug in user code
+	}), nil
 }
 
 type HandlerFuncController struct{}
@@ -373,5 +365,45 @@ func TestHandlerFuncIsAPlainHandler(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 200 || string(body) != "wrapped" {
 		t.Fatalf("answered %d: %s", res.StatusCode, body)
+	}
+}
+
+// A stream served by App.ServeEvents from a hand-written echo handler is
+// the App's: Shutdown ends it, and its client sees the stream end cleanly.
+func TestServeEventsStreamEndsAtShutdown(t *testing.T) {
+	app, err := core.New(&module.Module{Name: "empty", Controllers: []any{&TickController{}}}, core.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.Echo().GET("/hand", func(c core.Context) error {
+		return app.ServeEvents(c, make(chan sse.Message)) // never sends, never closes
+	})
+	srv := httptest.NewServer(app.Handler())
+	defer srv.Close()
+	res, err := http.Get(srv.URL + "/hand")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("answered %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := app.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ended := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(io.Discard, res.Body)
+		ended <- err
+	}()
+	select {
+	case err := <-ended:
+		if err != nil {
+			t.Fatalf("the stream did not end cleanly: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Shutdown did not end the stream")
 	}
 }

@@ -148,16 +148,23 @@ func (a *App) streamRoute(call caller, route string) HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return a.streamEnded(c, route, ServeEvents(c, events, options...))
+		return a.streamEnded(c, route, sse.Serve(c.Response(), c.Request(), events, options...))
 	}
 }
 
-// ServeEvents streams events to the client of a hand-written handler
-// (one registered on App.Echo(), say) until the channel closes, the
-// client leaves or the request's context ends; see sse.Serve. An SSE
-// route does this with its handler's channel.
-func ServeEvents(c Context, events <-chan sse.Message, options ...sse.Option) error {
-	return sse.Serve(c.Response(), c.Request(), events, options...)
+// ServeEvents streams events to the client of a hand-written handler,
+// one registered on App.Echo(), until the channel closes, the client
+// leaves or the App shuts down; see sse.Serve. The stream is the App's as
+// an SSE route's is: it gets the App's SSE options (WithSSE) before
+// options, and Shutdown ends it. Start the producer with the request's
+// context after ServeEvents has begun, or with sse.Produce on a context
+// that ends with the request. An SSE route does all this for its handler.
+func (a *App) ServeEvents(c Context, events <-chan sse.Message, options ...sse.Option) error {
+	route := c.Request().Method + " " + c.Path()
+	o := a.beginStream(c, route)
+	defer o.end()
+	options = append(a.cfg.sse[:len(a.cfg.sse):len(a.cfg.sse)], options...)
+	return a.streamEnded(c, route, sse.Serve(c.Response(), c.Request(), events, options...))
 }
 
 // openEvents decodes the input and calls the handler, and returns the
