@@ -419,9 +419,9 @@ func TestRoutesAreLoggedAtStart(t *testing.T) {
 	logs := h.logs.String()
 	// One line per controller, listing its routes and their handlers.
 	for _, line := range []string{
-		`msg="godanet: routes mapped" module=notes controller=NoteController routes="GET /notes List, `,
-		", POST /notes Create, ",
-		`msg="godanet: routes mapped" module=notes controller=AdminController routes="GET /admin/stats Stats, `,
+		`msg="godanet: routes mapped" module=notes controller=NoteController guards="AppGuard TraceGuard" routes="GET /notes List, `,
+		", POST /notes Create [TokenGuard], ",
+		`msg="godanet: routes mapped" module=notes controller=AdminController guards="AppGuard TraceGuard TraceGuard" routes="GET /admin/stats Stats [TraceGuard], `,
 		", ANY /notes/echo-method Method\"",
 	} {
 		if !strings.Contains(logs, line) {

@@ -89,9 +89,16 @@ func New(root *module.Module, options ...Option) (*App, error) {
 		}
 		appGuards = append(appGuards, v.(Guard))
 	}
-	if err := checkNil(func(format string, args ...any) error {
-		return &OptionError{Option: "WithGuards, WithMiddleware or WithErrorFilters", Err: fmt.Errorf(format, args...)}
-	}, appGuards, a.cfg.middleware, a.cfg.filters); err != nil {
+	optionErr := func(option string) func(string, ...any) error {
+		return func(format string, args ...any) error {
+			return &OptionError{Option: option, Err: fmt.Errorf(format, args...)}
+		}
+	}
+	if err := errors.Join(
+		checkNil(optionErr("WithGuards"), appGuards, nil, nil),
+		checkNil(optionErr("WithMiddleware"), nil, a.cfg.middleware, nil),
+		checkNil(optionErr("WithErrorFilters"), nil, nil, a.cfg.filters),
+	); err != nil {
 		return nil, err
 	}
 	a.initEngine()

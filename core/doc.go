@@ -58,7 +58,10 @@
 // is cleared first, so a client cannot set a header-only field (a role, an
 // owner) through the JSON body. A Binder set on App.Echo() replaces these
 // steps: it reads the whole input, in its own order, and its errors answer
-// as a handler's do. Then the input is validated with the App's one
+// as a handler's do; what it reads is its own affair, so the guarantees
+// above (the body cannot set a path, query or header field; a body in a
+// media type the input does not describe is a 415) are then the Binder's
+// to keep. Then the input is validated with the App's one
 // validator/v10 instance (validate tags; WithValidation adds rules). T is
 // written as JSON with the route's status (default 200); a string as
 // text/plain; []byte as application/octet-stream; with status 204 or 304
@@ -118,11 +121,15 @@
 // name the route's path lacks, a 3xx route that returns a body, guard and
 // middleware references, duplicate routes, and the module graph. Its
 // errors name the module, controller, route or provider and how to fix
-// the mistake; a controller's mistake is a *ControllerError and an
-// option's an *OptionError, for errors.As. Start-up time is linear in the
-// number of routes and input types. The route map is logged a line per
-// controller, SSE routes marked; past 100 routes, one line, and the map
-// at debug level.
+// the mistake; a controller's mistake is a *ControllerError, an option's
+// an *OptionError and a failed hook a *HookError, for errors.As (module's
+// errors are typed too). Start-up time is linear in the number of routes
+// and input types: validate rules are checked without filling validator's
+// struct cache, which validator fills on each input type's first request
+// instead (as in a hand-written echo app). The route map is logged a line
+// per controller (the guards all its routes run, then each route with its
+// handler and its own guards, SSE routes marked); past 100 routes, one
+// line, and the map at debug level.
 //
 // # Lifecycle
 //

@@ -36,14 +36,14 @@ func (a *App) runStartHooks() error {
 	for i, inst := range instances {
 		if h, ok := inst.Value.(OnModuleInit); ok {
 			if err := h.OnModuleInit(ctx); err != nil {
-				return a.abortStart(instances[:i], fmt.Errorf("core: module %q: OnModuleInit of %s (%T): %w", inst.Module, inst.Provider, inst.Value, err))
+				return a.abortStart(instances[:i], hookError("OnModuleInit", inst, err))
 			}
 		}
 	}
 	for _, inst := range instances {
 		if h, ok := inst.Value.(OnAppBootstrap); ok {
 			if err := h.OnAppBootstrap(ctx); err != nil {
-				return a.abortStart(instances, fmt.Errorf("core: module %q: OnAppBootstrap of %s (%T): %w", inst.Module, inst.Provider, inst.Value, err))
+				return a.abortStart(instances, hookError("OnAppBootstrap", inst, err))
 			}
 		}
 	}
@@ -66,9 +66,34 @@ func runShutdownHooks(ctx context.Context, instances []module.Instance) error {
 		inst := instances[i]
 		if h, ok := inst.Value.(OnAppShutdown); ok {
 			if err := h.OnAppShutdown(ctx); err != nil {
-				errs = append(errs, fmt.Errorf("core: module %q: OnAppShutdown of %s (%T): %w", inst.Module, inst.Provider, inst.Value, err))
+				errs = append(errs, hookError("OnAppShutdown", inst, err))
 			}
 		}
 	}
 	return errors.Join(errs...)
 }
+
+// HookError is a lifecycle hook that failed: New returns it for
+// OnModuleInit and OnAppBootstrap, Shutdown (joined) for OnAppShutdown.
+type HookError struct {
+	// Hook is "OnModuleInit", "OnAppBootstrap" or "OnAppShutdown".
+	Hook string
+	// Module is the module that provides the instance.
+	Module string
+	// Provider is the constructor (or value) that built the instance.
+	Provider string
+	// Instance is the value whose hook failed.
+	Instance any
+	// Err is what the hook returned.
+	Err error
+}
+
+func hookError(hook string, inst module.Instance, err error) error {
+	return &HookError{Hook: hook, Module: inst.Module, Provider: inst.Provider, Instance: inst.Value, Err: err}
+}
+
+func (e *HookError) Error() string {
+	return fmt.Sprintf("core: module %q: %s of %s (%T): %v", e.Module, e.Hook, e.Provider, e.Instance, e.Err)
+}
+
+func (e *HookError) Unwrap() error { return e.Err }

@@ -18,6 +18,9 @@ type RouteInfo struct {
 	Guards     int
 	// Stream is set for an SSE route.
 	Stream bool
+	// ownGuards are the types of the route's own guards (not the app's or
+	// the controller's), for the route map.
+	ownGuards []string
 }
 
 // String is the route as the route map lists it: "GET /todos/events (SSE)".
@@ -28,9 +31,20 @@ func (r RouteInfo) String() string {
 	return r.Method + " " + r.Path
 }
 
+// mapEntry is the route as the route map lists it, with its handler and
+// its own guards: "POST /todos Create [TokenGuard]".
+func (r RouteInfo) mapEntry() string {
+	s := r.String() + " " + r.Handler
+	if len(r.ownGuards) > 0 {
+		s += " [" + strings.Join(r.ownGuards, " ") + "]"
+	}
+	return s
+}
+
 // routeMapDetailLimit is the number of routes up to which New logs the
-// route map at info level, a line per controller; past it, one line says
-// how many routes were mapped and the map is logged at debug level.
+// route map at info level, a line per controller with the guards all its
+// routes run and each route's own; past it, one line says how many routes
+// were mapped and the map is logged at debug level.
 const routeMapDetailLimit = 100
 
 // routeTable is what mapRoutes learns while it registers the routes: who
@@ -54,6 +68,7 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 	a.bodyLimits = map[routeID]int64{}
 	type controllerLine struct {
 		ci     *controllerInfo
+		guards []string // the app's and the controller's, which every route runs first
 		routes []string
 	}
 	var lines []controllerLine
@@ -62,14 +77,14 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 		if err != nil {
 			return err
 		}
-		line := controllerLine{ci: ci}
+		line := controllerLine{ci: ci, guards: typeNames(concat(appGuards, ci.guards))}
 		for _, rt := range ci.routes {
 			info, err := a.mapRoute(table, ci, rt, appGuards)
 			if err != nil {
 				return err
 			}
 			a.routes = append(a.routes, info)
-			line.routes = append(line.routes, info.String()+" "+info.Handler)
+			line.routes = append(line.routes, info.mapEntry())
 		}
 		lines = append(lines, line)
 	}
@@ -86,7 +101,7 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 		a.logger.Info("godanet: routes mapped", "routes", len(a.routes), "controllers", len(lines), "listed_at", "debug")
 	}
 	for _, l := range lines {
-		attrs := []any{"module", l.ci.module, "controller", l.ci.short, "routes", strings.Join(l.routes, ", ")}
+		attrs := []any{"module", l.ci.module, "controller", l.ci.short, "guards", strings.Join(l.guards, " "), "routes", strings.Join(l.routes, ", ")}
 		if detailed {
 			a.logger.Info("godanet: routes mapped", attrs...)
 		} else {
@@ -149,8 +164,10 @@ func (a *App) mapRoute(table *routeTable, ci *controllerInfo, rt *Route, appGuar
 		// (sse.Serve).
 		table.heads = append(table.heads, headRoute{path, h, bodyLimit})
 	}
-	return RouteInfo{Method: rt.method, Path: path, Module: ci.module, Controller: ci.short, Handler: rt.name,
-		Status: rt.status, Guards: len(guards), Stream: rt.stream}, nil
+	info := RouteInfo{Method: rt.method, Path: path, Module: ci.module, Controller: ci.short, Handler: rt.name,
+		Status: rt.status, Guards: len(guards), Stream: rt.stream}
+	info.ownGuards = typeNames(rt.guards)
+	return info, nil
 }
 
 // checkRoute finds the mistakes a route's declaration and its handler's
@@ -182,6 +199,17 @@ func (a *App) recordBodyLimit(methods []string, path string, limit int64) {
 	for _, m := range methods {
 		a.bodyLimits[routeID{m, path}] = limit
 	}
+}
+
+// typeNames are the types of guards without their packages: "TokenGuard"
+// for a *auth.TokenGuard.
+func typeNames(guards []Guard) []string {
+	var names []string
+	for _, g := range guards {
+		name := strings.TrimPrefix(fmt.Sprintf("%T", g), "*")
+		names = append(names, name[strings.LastIndexByte(name, '.')+1:])
+	}
+	return names
 }
 
 // Routes returns the mapped routes in declaration order.
