@@ -25,7 +25,10 @@ type buildConfig struct {
 // or *ConstructorError.
 func Build(root *Module, options ...Option) (*Graph, error) {
 	var cfg buildConfig
-	for _, o := range options {
+	for i, o := range options {
+		if o == nil {
+			return nil, &DefinitionError{Reason: fmt.Sprintf("option %d of Build is nil; remove it", i+1)}
+		}
 		o.apply(&cfg)
 	}
 	nodes, err := collect(root)

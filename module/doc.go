@@ -36,9 +36,9 @@
 // compare closures: two modules of one Name are one module when they are
 // the same *Module value, or when Dynamic built both from configurations
 // of one type that are equal with ==, and neither was changed after
-// Dynamic returned it. A method receives nothing but its receiver, so
-// equal configurations build equal modules. Build then uses the first and
-// ignores the other, whose providers are never built. Every other pair of
+// Dynamic returned it: equal configurations are taken to ask for the same
+// module (so a Module method should build from its receiver alone, not
+// from globals). Build then uses the first and ignores the other, whose providers are never built. Every other pair of
 // modules sharing a Name is an error that names both importers and what
 // sets the two apart (the configurations themselves are not printed, as
 // they may hold secrets); two differently configured modules are never

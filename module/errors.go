@@ -58,10 +58,11 @@ type NotVisibleError struct {
 	// Type is the type needed, and Name its module.Name, if it has one.
 	Type reflect.Type
 	Name string
-	// Owner is the module that provides the type, with OwnerProvider, and
-	// Exported says whether Owner exports it.
+	// Owner is the module that provides the type, with OwnerProvider;
+	// Exported says whether Owner exports it, and Imported whether Module
+	// imports Owner.
 	Owner, OwnerProvider string
-	Exported             bool
+	Exported, Imported   bool
 }
 
 func (e *NotVisibleError) Error() string {
@@ -69,6 +70,10 @@ func (e *NotVisibleError) Error() string {
 	if e.Exported {
 		return fmt.Sprintf("module: module %q: %s needs %v, which module %q provides and exports, but %q does not import %q; add %q to the Imports of %q",
 			e.Module, e.Provider, k, e.Owner, e.Module, e.Owner, e.Owner, e.Module)
+	}
+	if e.Imported {
+		return fmt.Sprintf("module: module %q: %s needs %v, which module %q provides but does not export; add %s to the Exports of %q",
+			e.Module, e.Provider, k, e.Owner, e.OwnerProvider, e.Owner)
 	}
 	return fmt.Sprintf("module: module %q: %s needs %v, which module %q provides but does not export; add %s to the Exports of %q and import %q in %q",
 		e.Module, e.Provider, k, e.Owner, e.OwnerProvider, e.Owner, e.Owner, e.Module)

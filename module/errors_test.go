@@ -579,3 +579,28 @@ func TestResolveErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestNotVisibleWhenImportedButNotExported: a module that already imports
+// the owner is told to export, not to import as well.
+func TestNotVisibleWhenImportedButNotExported(t *testing.T) {
+	store := &module.Module{Name: "store", Providers: []any{module.Provide(newMemStore, module.As[Store]())}}
+	todo := &module.Module{Name: "todo", Imports: []*module.Module{store}, Providers: []any{NewTodoService}}
+	_, err := module.Build(todo)
+	e := errorAs[*module.NotVisibleError](t, err)
+	if e.Exported || !e.Imported || e.Owner != "store" || e.Module != "todo" {
+		t.Errorf("fields: %+v", e)
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, `add module_test.newMemStore`) || !strings.Contains(msg, `to the Exports of "store"`) || strings.Contains(msg, `import "store" in`) {
+		t.Errorf("message: %s", msg)
+	}
+}
+
+// TestBuildNilOption: a nil option is a DefinitionError, not a panic.
+func TestBuildNilOption(t *testing.T) {
+	_, err := module.Build(&module.Module{Name: "app"}, nil)
+	e := errorAs[*module.DefinitionError](t, err)
+	if !strings.Contains(e.Error(), "option 1 of Build is nil") {
+		t.Errorf("message: %s", e)
+	}
+}

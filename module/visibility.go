@@ -76,6 +76,7 @@ func (n *node) checkInputs(providedBy map[key]*provider, nodes []*node) error {
 				return &NotVisibleError{
 					Module: n.mod.Name, Provider: p.label, Type: in.t, Name: in.name,
 					Owner: owner.owner.mod.Name, OwnerProvider: owner.label, Exported: exported,
+					Imported: slices.Contains(n.imports, owner.owner),
 				}
 			}
 		}
