@@ -150,12 +150,30 @@ func TestBuildErrors(t *testing.T) {
 				`which module "store" provides but does not export`,
 				"add module_test.newMemStore",
 				`to the Exports of "store"`,
-				`import "store" in "todo"`,
 			},
 			check: func(t *testing.T, err error) {
 				e := errorAs[*module.NotVisibleError](t, err)
 				if e.Module != "todo" || !strings.Contains(e.Provider, "NewTodoService") || e.Type != reflect.TypeFor[Store]() ||
-					e.Owner != "store" || !strings.Contains(e.OwnerProvider, "newMemStore") || e.Exported {
+					e.Owner != "store" || !strings.Contains(e.OwnerProvider, "newMemStore") || e.Exported || !e.Imported {
+					t.Errorf("fields = %+v", *e)
+				}
+				if strings.Contains(err.Error(), `import "store"`) {
+					t.Errorf("todo imports store already, but the error says to import it: %v", err)
+				}
+			},
+		},
+		{
+			name: "provided, not exported and not imported",
+			root: func() *module.Module {
+				todo := &module.Module{Name: "todo", Providers: []any{NewTodoService}}
+				return &module.Module{Name: "app", Imports: []*module.Module{storeModule(false), todo}}
+			},
+			want: []string{
+				`which module "store" provides but does not export`,
+				`to the Exports of "store" and import "store" in "todo"`,
+			},
+			check: func(t *testing.T, err error) {
+				if e := errorAs[*module.NotVisibleError](t, err); e.Exported || e.Imported {
 					t.Errorf("fields = %+v", *e)
 				}
 			},
@@ -577,22 +595,6 @@ func TestResolveErrors(t *testing.T) {
 				t.Errorf("fields = %+v, want Type %v and no module", *e, tt.typ)
 			}
 		})
-	}
-}
-
-// TestNotVisibleWhenImportedButNotExported: a module that already imports
-// the owner is told to export, not to import as well.
-func TestNotVisibleWhenImportedButNotExported(t *testing.T) {
-	store := &module.Module{Name: "store", Providers: []any{module.Provide(newMemStore, module.As[Store]())}}
-	todo := &module.Module{Name: "todo", Imports: []*module.Module{store}, Providers: []any{NewTodoService}}
-	_, err := module.Build(todo)
-	e := errorAs[*module.NotVisibleError](t, err)
-	if e.Exported || !e.Imported || e.Owner != "store" || e.Module != "todo" {
-		t.Errorf("fields: %+v", e)
-	}
-	msg := err.Error()
-	if !strings.Contains(msg, `add module_test.newMemStore`) || !strings.Contains(msg, `to the Exports of "store"`) || strings.Contains(msg, `import "store" in`) {
-		t.Errorf("message: %s", msg)
 	}
 }
 
