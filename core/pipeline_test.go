@@ -407,3 +407,50 @@ func TestServeEventsStreamEndsAtShutdown(t *testing.T) {
 		t.Fatal("Shutdown did not end the stream")
 	}
 }
+
+// Mirror is the input the mirror route answers with as it is.
+type Mirror struct {
+	Name string   `json:"name"`
+	Tags []string `json:"tags"`
+	Q    string   `query:"q" json:"-"`
+}
+
+type MirrorController struct {
+	core.Controller `path:"/mirror"`
+
+	_ core.POST `path:"/value" handler:"Value"`
+	_ core.POST `path:"/pointer" handler:"Pointer"`
+}
+
+func (c *MirrorController) Value(_ core.Context, in Mirror) (Mirror, error) { return in, nil }
+
+func (c *MirrorController) Pointer(_ core.Context, in *Mirror) (*Mirror, error) { return in, nil }
+
+// A request never sees what an earlier one bound: a tag route's argument
+// frames are reused for handlers that take their input by value.
+func TestArgumentFramesStartEmpty(t *testing.T) {
+	_, srv := serve(t, &module.Module{Name: "mirror", Controllers: []any{&MirrorController{}}})
+	post := func(path, body string) string {
+		t.Helper()
+		res, err := http.Post(srv.URL+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != 200 {
+			t.Fatalf("%s answered %d: %s", path, res.StatusCode, b)
+		}
+		return strings.TrimSpace(string(b))
+	}
+	for _, path := range []string{"/mirror/value", "/mirror/pointer"} {
+		if got := post(path+"?q=first", `{"name":"first","tags":["a","b"]}`); got != `{"name":"first","tags":["a","b"]}` {
+			t.Fatalf("%s: %s", path, got)
+		}
+		for range 3 {
+			if got := post(path, `{}`); got != `{"name":"","tags":null}` {
+				t.Fatalf("%s: a later request saw %s", path, got)
+			}
+		}
+	}
+}

@@ -417,7 +417,7 @@ func TestNewStartupErrors(t *testing.T) {
 			name: "provider not exported",
 			root: &module.Module{Name: "things", Imports: []*module.Module{storeNotExported}, Controllers: []any{NewThingController}},
 			want: []string{`module: module "things"`, "core_test.NewThingController", "needs *core_test.ThingStore",
-				`module "store" provides but does not export`, `to the Exports of "store"`, `import "store" in "things"`},
+				`module "store" provides but does not export`, `to the Exports of "store"`},
 		},
 		{
 			name: "provider exported but not imported",
