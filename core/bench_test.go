@@ -59,9 +59,17 @@ func (c *ItemTypedController) Update(_ echo.Context, in UpdateItem) (Item, error
 
 // echoItemHandler is the same route written by hand for echo: the same
 // binder calls in the same order as godanet (body, query, then path), the
-// same validator setup, and c.JSON.
-func echoItemHandler(v *validator.Validate) echo.HandlerFunc {
+// same validator setup, and c.JSON. With a bodyLimit, it bounds the body
+// as godanet does by default (1 MiB).
+func echoItemHandler(v *validator.Validate, bodyLimit int64) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if bodyLimit > 0 {
+			r := c.Request()
+			if r.ContentLength > bodyLimit {
+				return echo.ErrStatusRequestEntityTooLarge
+			}
+			r.Body = http.MaxBytesReader(c.Response(), r.Body, bodyLimit)
+		}
 		var in UpdateItem
 		b := &echo.DefaultBinder{}
 		if err := b.BindBody(c, &in); err != nil {
@@ -106,13 +114,16 @@ func BenchmarkTypedRoute(b *testing.B) {
 		b.Fatal(err)
 	}
 	e := echo.New()
-	e.PUT("/items/:id", echoItemHandler(validator.New(validator.WithRequiredStructEnabled())))
+	e.PUT("/items/:id", echoItemHandler(validator.New(validator.WithRequiredStructEnabled()), 0))
+	limited := echo.New()
+	limited.PUT("/items/:id", echoItemHandler(validator.New(validator.WithRequiredStructEnabled()), core.DefaultBodyBytes))
 
 	handlers := []struct {
 		name string
 		h    http.Handler
 	}{
 		{"echo", e},
+		{"echo-bodylimit", limited},
 		{"godanet", app.Handler()},
 		{"godanet-typed", typed.Handler()},
 	}

@@ -130,10 +130,24 @@ func newGodanet(controller any) (http.Handler, error) {
 // shared validator/v10 instance, and c.JSON. This is what a careful echo
 // user writes; echo's c.Bind would bind the path first and let the body
 // override it.
-func Echo() http.Handler {
+func Echo() http.Handler { return echoItems(0) }
+
+// EchoBodyLimit is Echo with the request body bounded to 1 MiB, as godanet
+// (and huma) bound it by default: the hand-written baseline with the same
+// protection, so that a ratio to it measures the framework alone.
+func EchoBodyLimit() http.Handler { return echoItems(1 << 20) }
+
+func echoItems(bodyLimit int64) http.Handler {
 	v := validator.New(validator.WithRequiredStructEnabled())
 	e := echo.New()
 	e.PUT("/items/:id", func(c echo.Context) error {
+		if bodyLimit > 0 {
+			r := c.Request()
+			if r.ContentLength > bodyLimit {
+				return echo.ErrStatusRequestEntityTooLarge
+			}
+			r.Body = http.MaxBytesReader(c.Response(), r.Body, bodyLimit)
+		}
 		var in UpdateItem
 		b := &echo.DefaultBinder{}
 		if err := b.BindBody(c, &in); err != nil {
@@ -199,6 +213,7 @@ type Variant struct {
 func Variants() []Variant {
 	return []Variant{
 		{"echo", func() (http.Handler, error) { return Echo(), nil }},
+		{"echo-bodylimit", func() (http.Handler, error) { return EchoBodyLimit(), nil }},
 		{"godanet", Godanet},
 		{"godanet-builder", GodanetBuilder},
 		{"godanet-typed", GodanetTyped},
