@@ -263,7 +263,7 @@ type streamController struct {
 	_ core.SSE `path:"/events" handler:"Events"`
 }
 
-func (s *streamController) Events(c echo.Context) (<-chan sse.Message, error) {
+func (s *streamController) Events(c core.Context) (<-chan sse.Message, error) {
 	if s.hub != nil {
 		return s.hub.Subscribe(c.Request().Context(), "bench", sse.LastEventID(c.Request()))
 	}

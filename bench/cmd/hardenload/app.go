@@ -6,7 +6,6 @@ import (
 	"github.com/godanet/godanet/core"
 	"github.com/godanet/godanet/module"
 	"github.com/godanet/godanet/sse"
-	"github.com/labstack/echo/v4"
 )
 
 // topic is the one Hub topic every stream of the app follows.
@@ -40,12 +39,12 @@ type FeedController struct {
 func NewFeedController(h *sse.Hub) *FeedController { return &FeedController{Hub: h} }
 
 // Events streams the topic from the client's Last-Event-ID on.
-func (f *FeedController) Events(c echo.Context) (<-chan sse.Message, error) {
+func (f *FeedController) Events(c core.Context) (<-chan sse.Message, error) {
 	return f.Hub.Subscribe(c.Request().Context(), topic, sse.LastEventID(c.Request()))
 }
 
 // Create takes a note and says how big its body was.
-func (f *FeedController) Create(_ echo.Context, in Note) (Created, error) {
+func (f *FeedController) Create(_ core.Context, in Note) (Created, error) {
 	return Created{Title: in.Title, Bytes: len(in.Body)}, nil
 }
 

@@ -70,7 +70,7 @@ type ItemController struct {
 }
 
 // Update is the godanet handler.
-func (c *ItemController) Update(_ echo.Context, in UpdateItem) (Item, error) {
+func (c *ItemController) Update(_ core.Context, in UpdateItem) (Item, error) {
 	return itemFrom(in), nil
 }
 
@@ -83,7 +83,7 @@ func (c *ItemRoutes) Routes(r *core.Routes) {
 }
 
 // Update is the godanet handler.
-func (c *ItemRoutes) Update(_ echo.Context, in UpdateItem) (Item, error) {
+func (c *ItemRoutes) Update(_ core.Context, in UpdateItem) (Item, error) {
 	return itemFrom(in), nil
 }
 
@@ -97,7 +97,7 @@ func (c *ItemTyped) Routes(r *core.Routes) {
 }
 
 // Update is the godanet handler.
-func (c *ItemTyped) Update(_ echo.Context, in UpdateItem) (Item, error) {
+func (c *ItemTyped) Update(_ core.Context, in UpdateItem) (Item, error) {
 	return itemFrom(in), nil
 }
 

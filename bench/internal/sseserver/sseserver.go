@@ -271,12 +271,12 @@ type StreamController struct {
 func NewStreamController(h *sse.Hub) *StreamController { return &StreamController{Hub: h} }
 
 // Events streams the topic from the client's Last-Event-ID on.
-func (s *StreamController) Events(c echo.Context) (<-chan sse.Message, error) {
+func (s *StreamController) Events(c core.Context) (<-chan sse.Message, error) {
 	return s.Hub.Subscribe(c.Request().Context(), "bench", sse.LastEventID(c.Request()))
 }
 
 // Publish publishes each line of the request body.
-func (s *StreamController) Publish(c echo.Context) error {
+func (s *StreamController) Publish(c core.Context) error {
 	events, err := readEvents(c.Request())
 	if err != nil {
 		return err

@@ -20,7 +20,7 @@ import (
 
 // Route is one generated route: its path, its input type (a struct made
 // with reflect.StructOf), and a handler of the shape
-// func(echo.Context, In) (restapi.Item, error) made with reflect.MakeFunc.
+// func(core.Context, In) (restapi.Item, error) made with reflect.MakeFunc.
 type Route struct {
 	Path    string
 	In      reflect.Type
@@ -40,9 +40,7 @@ func Routes(n int) []Route {
 		f := base.Field(i)
 		fields[i] = reflect.StructField{Name: f.Name, Type: f.Type, Tag: f.Tag}
 	}
-	// echo.Context, not core.Context: the handler shape core documents, and
-	// the same type once core.Context is an alias of it.
-	ctx, out, errType := reflect.TypeFor[echo.Context](), reflect.TypeFor[restapi.Item](), reflect.TypeFor[error]()
+	ctx, out, errType := reflect.TypeFor[core.Context](), reflect.TypeFor[restapi.Item](), reflect.TypeFor[error]()
 	fnType := func(in reflect.Type) reflect.Type {
 		return reflect.FuncOf([]reflect.Type{ctx, in}, []reflect.Type{out, errType}, false)
 	}
