@@ -342,8 +342,8 @@ func (c *panickingController) Routes(r *core.Routes) { r.SSE("/panics", core.Typ
 
 func (c *panickingController) Events(ctx core.Context, _ HubQuery) (<-chan sse.Message, error) {
 	return sse.Produce(ctx.Request().Context(), func(context.Context, func(sse.Message) bool) {
-		var m map[string]int
-		m["nil map"]++ // a bug in user code
+		m := notMade()
+		m["nil map"]++ // panics: a bug in user code
 	}), nil
 }
 
