@@ -29,34 +29,15 @@ const feedToken = "s3cret"
 
 func authed() map[string]string { return map[string]string{"Authorization": "Bearer " + feedToken} }
 
-// Config is provided by a dynamic, global module, as users provide theirs.
-type Config struct {
-	Token string
-}
+// FeedGuard admits requests with "Authorization: Bearer <feedToken>".
+type FeedGuard struct{}
 
-func ConfigModule(cfg Config) *module.Module {
-	c := &cfg
-	return &module.Module{Name: "config", Providers: []any{c}, Exports: []any{c}, Global: true}
-}
-
-// TokenGuard admits requests with "Authorization: Bearer <Config.Token>".
-type TokenGuard struct{ token string }
-
-func NewTokenGuard(cfg *Config) *TokenGuard { return &TokenGuard{token: cfg.Token} }
-
-func (g *TokenGuard) CanActivate(c echo.Context) (bool, error) {
+func (FeedGuard) CanActivate(c core.Context) (bool, error) {
 	h := c.Request().Header.Get("Authorization")
 	if h == "" {
 		return false, core.Unauthorized("missing bearer token")
 	}
-	return h == "Bearer "+g.token, nil
-}
-
-// AuthModule builds the guard by dependency injection.
-var AuthModule = &module.Module{
-	Name:      "auth",
-	Providers: []any{NewTokenGuard},
-	Exports:   []any{NewTokenGuard},
+	return h == "Bearer "+feedToken, nil
 }
 
 // FeedQuery is the SSE route's validated input.
@@ -69,7 +50,7 @@ type FeedQuery struct {
 type FeedController struct {
 	core.Controller `path:"/feed"`
 	Hub             *sse.Hub
-	Auth            *TokenGuard
+	Auth            *FeedGuard
 	// started and stopped report the producer's life to the tests.
 	started, stopped chan string
 
@@ -82,24 +63,24 @@ func (f *FeedController) Routes(r *core.Routes) {
 	r.SSE("/missing/:id", f.Missing)
 }
 
-func (f *FeedController) Topic(c echo.Context, q FeedQuery) (<-chan sse.Message, error) {
+func (f *FeedController) Topic(c core.Context, q FeedQuery) (<-chan sse.Message, error) {
 	return f.Hub.Subscribe(c.Request().Context(), q.Topic, sse.LastEventID(c.Request()))
 }
 
-func (f *FeedController) Private(c echo.Context) (<-chan sse.Message, error) {
+func (f *FeedController) Private(c core.Context) (<-chan sse.Message, error) {
 	ch := make(chan sse.Message, 1)
 	ch <- sse.Message{Data: "secret"}
 	close(ch)
 	return ch, nil
 }
 
-func (f *FeedController) Missing(c echo.Context) (chan sse.Message, error) {
+func (f *FeedController) Missing(c core.Context) (chan sse.Message, error) {
 	return nil, core.NotFound("no feed %s", c.Param("id"))
 }
 
 // Counter emits a hostile id, then counts until its client leaves; the
 // test sees the producer's goroutine start and stop.
-func (f *FeedController) Counter(c echo.Context) (<-chan sse.Message, error) {
+func (f *FeedController) Counter(c core.Context) (<-chan sse.Message, error) {
 	name := c.QueryParam("name")
 	return sse.Produce(c.Request().Context(), func(ctx context.Context, emit func(sse.Message) bool) {
 		f.started <- name
@@ -128,13 +109,11 @@ type sseHarness struct {
 func newSSEHarness(t *testing.T, options ...core.Option) *sseHarness {
 	t.Helper()
 	feed := &FeedController{started: make(chan string, 100), stopped: make(chan string, 100)}
-	feedModule := &module.Module{
+	root := &module.Module{
 		Name:        "feed",
-		Imports:     []*module.Module{AuthModule},
-		Providers:   []any{sse.NewHub},
-		Controllers: []any{func(hub *sse.Hub, auth *TokenGuard) *FeedController { feed.Hub, feed.Auth = hub, auth; return feed }},
+		Providers:   []any{sse.NewHub, &FeedGuard{}},
+		Controllers: []any{func(hub *sse.Hub, auth *FeedGuard) *FeedController { feed.Hub, feed.Auth = hub, auth; return feed }},
 	}
-	root := &module.Module{Name: "app", Imports: []*module.Module{ConfigModule(Config{Token: feedToken}), feedModule}}
 	logs := &syncBuffer{}
 	options = append([]core.Option{core.WithLogger(slog.New(slog.NewTextHandler(logs, nil)))}, options...)
 	app, err := core.New(root, options...)
