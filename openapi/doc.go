@@ -1,0 +1,92 @@
+// Package openapi makes OpenAPI 3.1 schemas (JSON Schema 2020-12) from Go
+// types and their validate rules, on kin-openapi's document model. core
+// uses it to describe a route table; it knows nothing of routes itself.
+//
+// # Schemas
+//
+// A Generator turns a reflect.Type into a schema. A named struct type
+// becomes a component, generated once and referred to as
+// {"$ref": "#/components/schemas/<Name>"} everywhere it is used, itself
+// included, so recursive types work; Components returns them all for the
+// document. Anonymous structs, and every other type, are inline.
+//
+// Properties are named as encoding/json names them: the json tag's name,
+// else the Go name; json:"-" and unexported fields are left out, and an
+// embedded struct without a name has its fields flattened into the outer
+// one, the shallower or tagged field winning a clash. The ",string" option
+// makes a number or bool a string.
+//
+//	bool                      {"type": "boolean"}
+//	int8, int16, int32        {"type": "integer", "format": "int32"}, with the type's bounds for 8 and 16 bits
+//	int, int64                {"type": "integer", "format": "int64"}
+//	uint8, uint16, uint32     "integer", format int32 or int64, minimum 0 and the type's maximum
+//	uint, uint64, uintptr     {"type": "integer", "minimum": 0}
+//	float32, float64          {"type": "number", "format": "float"} or "double"
+//	string                    {"type": "string"}
+//	[]byte                    {"type": ["string", "null"], "contentEncoding": "base64"}
+//	time.Time                 {"type": "string", "format": "date-time"}
+//	time.Duration             {"type": "integer", "format": "int64"}, described as nanoseconds
+//	[]T                       {"type": ["array", "null"], "items": T}
+//	[N]T                      {"type": "array", "items": T, "minItems": N, "maxItems": N}
+//	map[K]T                   {"type": ["object", "null"], "additionalProperties": T}; integer keys get a propertyNames pattern
+//	*T                        T allowing null: "null" joins T's type list, or {"anyOf": [{"$ref": ...}, {"type": "null"}]}
+//	any, json.RawMessage      {} (anything)
+//	encoding.TextMarshaler    {"type": "string"}
+//	json.Marshaler            {} and a note "custom JSON (T)"
+//
+// A nil slice or map marshals as null, hence "null" in their type lists;
+// the validate rule required removes it again.
+//
+// # Validate rules
+//
+// The validate tag's rules are said in JSON Schema where JSON Schema has
+// the same rule. Lengths count characters, as validator counts runes.
+//
+//	required            the parent's "required" list; a string also gets minLength 1, and a
+//	                    pointer, slice or map loses "null" (validator rejects nil and "")
+//	min, max, len       string: minLength/maxLength; slice, array: minItems/maxItems;
+//	                    map: minProperties/maxProperties; number: minimum/maximum
+//	gt, gte, lt, lte    number: exclusiveMinimum, minimum, exclusiveMaximum, maximum (3.1: numbers);
+//	                    lengths: gt=3 is a minimum length of 4, lt=3 a maximum of 2
+//	                    (a time.Duration's parameter may be a duration: lte=1h)
+//	oneof               enum, its values typed as the field: 1 2 for integers, 'in progress' for a quoted string
+//	email               format email
+//	url                 format uri
+//	uri                 format uri-reference (validator's uri takes "/path" too)
+//	uuid                format uuid
+//	uuid4               format uuid and validator's pattern for version 4
+//	datetime=<layout>   format date-time for time.RFC3339, date for time.DateOnly
+//	alpha, alphanum     pattern ^[a-zA-Z]+$, ^[a-zA-Z0-9]+$
+//	numeric, number     pattern ^[-+]?[0-9]+(?:\.[0-9]+)?$, ^[0-9]+$
+//	dive                the rules after it apply to the items of a slice, array or map
+//	omitempty, omitnil  allow null on a pointer; the zero value skips validator's rules, while
+//	                    the schema describes the values a client sends when it sends one
+//
+// A pointer whose first rule is not an omit rule (nor isdefault, nor a
+// conditional required_*/excluded_* rule) is required and not null, since
+// validator fails a nil pointer on any other rule.
+//
+// # Notes
+//
+// A rule with no JSON Schema equivalent is left out of the schema, never
+// approximated, and returned as a note "field.path: rule" in wire names,
+// for the caller to say in a description. "[]" in a path stands for an
+// item of a slice or a value of a map: "tags[]: excludesall=!". Notes are:
+// unknown and app-registered rules; the conditional rules (required_if,
+// required_with, excluded_unless, ...); rules joined with "|"; eq, ne and
+// every other rule validator has and JSON Schema lacks; a rule put on a
+// kind it does not fit (min on a bool, a length rule on []byte, any rule
+// on a $ref); datetime with another layout; keys...endkeys; a second
+// format or pattern on one field; required on a number or a bool (their
+// zero value, 0 or false, is rejected as missing); and "custom JSON" for
+// a type with its own MarshalJSON or UnmarshalJSON. A component's notes
+// are found again each time it is used, under the path it is used at.
+//
+// # Errors
+//
+// A type with no JSON form is an error, a *TypeError naming the root type,
+// the field path and the field's type: channels, functions, complex
+// numbers, unsafe.Pointer, maps whose keys are not strings, integers or
+// TextMarshalers, interfaces with methods, and types that contain
+// themselves other than through a named struct (type List []List).
+package openapi

@@ -1,0 +1,168 @@
+package openapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/pb33f/libopenapi"
+	validator "github.com/pb33f/libopenapi-validator"
+)
+
+// docItem exercises most kinds in one document.
+type docItem struct {
+	ID      int64             `json:"id" validate:"gt=0"`
+	Title   string            `json:"title" validate:"required,min=3,max=100"`
+	State   string            `json:"state" validate:"oneof=open 'in progress' done"`
+	Prio    *int              `json:"prio" validate:"omitempty,gte=1,lte=5"`
+	Tags    []string          `json:"tags" validate:"max=5,dive,alphanum"`
+	Labels  map[string]string `json:"labels"`
+	ByDay   map[int]float64   `json:"byDay"`
+	Owner   *docPerson        `json:"owner"`
+	Parent  *docItem          `json:"parent,omitempty"`
+	Due     time.Time         `json:"due"`
+	Payload []byte            `json:"payload"`
+	Extra   any               `json:"extra"`
+	Count   uint16            `json:"count,string"`
+	Pair    [2]int8           `json:"pair"`
+	Ratio   float32           `json:"ratio" validate:"gte=0,lt=1"`
+}
+
+type docPerson struct {
+	Email string `json:"email" validate:"required,email"`
+	ID    string `json:"id" validate:"uuid4"`
+}
+
+type docCreate struct {
+	ID     int    `param:"id" validate:"gt=0"`
+	Notify bool   `query:"notify"`
+	Title  string `json:"title" validate:"required,min=3"`
+}
+
+// TestDocumentValidates builds an OpenAPI 3.1 document from generated
+// schemas and checks it, and a response against it, with libopenapi.
+func TestDocumentValidates(t *testing.T) {
+	g := NewGenerator()
+	item, _, err := g.Schema(reflect.TypeFor[docItem]())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _, err := g.Body(reflect.TypeFor[docCreate](), "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := reflect.TypeFor[docCreate]().FieldByName("ID")
+	idSchema, _, _, err := g.Field(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, _, err := g.Schema(reflect.TypeFor[[]docItem]())
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	doc := &openapi3.T{
+		OpenAPI:    "3.1.0",
+		Info:       &openapi3.Info{Title: "test", Version: "1"},
+		Paths:      openapi3.NewPaths(),
+		Components: &openapi3.Components{Schemas: g.Components()},
+	}
+	doc.Paths.Set("/items/{id}", &openapi3.PathItem{
+		Put: &openapi3.Operation{
+			OperationID: "putItem",
+			Parameters: openapi3.Parameters{{Value: &openapi3.Parameter{
+				Name: "id", In: "path", Required: true, Schema: idSchema,
+			}}},
+			RequestBody: &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithJSONSchemaRef(body).WithRequired(true)},
+			Responses: openapi3.NewResponses(openapi3.WithStatus(200, &openapi3.ResponseRef{
+				Value: openapi3.NewResponse().WithDescription("the item").WithJSONSchemaRef(item),
+			})),
+		},
+	})
+	doc.Paths.Set("/items", &openapi3.PathItem{
+		Get: &openapi3.Operation{
+			OperationID: "listItems",
+			Responses: openapi3.NewResponses(openapi3.WithStatus(200, &openapi3.ResponseRef{
+				Value: openapi3.NewResponse().WithDescription("the items").WithJSONSchemaRef(list),
+			})),
+		},
+	})
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ldoc, err := libopenapi.NewDocument(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ldoc.BuildV3Model(); err != nil {
+		t.Fatalf("BuildV3Model: %v", err)
+	}
+	v, errs := validator.NewValidator(ldoc)
+	if len(errs) > 0 {
+		t.Fatalf("NewValidator: %v", errs)
+	}
+	if ok, verrs := v.ValidateDocument(); !ok {
+		for _, e := range verrs {
+			t.Errorf("document: %v", e)
+		}
+		t.Fatalf("%s", raw)
+	}
+
+	// Formats are annotations in JSON Schema 2020-12, so the cases below
+	// test types, bounds, enums, patterns and required properties.
+	// A response marshalled from Go values must match its schema, and a
+	// wrong one must not, so that the schemas say what they mean.
+	prio := 3
+	good := docItem{
+		ID: 1, Title: "write docs", State: "in progress", Prio: &prio, Tags: []string{"a1"},
+		ByDay: map[int]float64{1: 2}, Owner: &docPerson{Email: "a@example.com", ID: "0b5c9f5e-55a1-4b8f-9c2e-2f3c8f5d9a10"},
+		Parent: &docItem{ID: 2, Title: "parent", State: "open"}, Payload: []byte("hi"), Count: 7, Ratio: 0.5,
+	}
+	for _, c := range []struct {
+		name string
+		path string
+		body any
+		ok   bool
+	}{
+		{"item", "/items/1", good, true},
+		{"nil slices and maps", "/items/1", docItem{ID: 1, Title: "abc", State: "done"}, true},
+		{"list", "/items", []docItem{good}, true},
+		{"nil list", "/items", []docItem(nil), true},
+		{"bad state", "/items/1", docItem{ID: 1, Title: "abc", State: "closed"}, false},
+		{"short title", "/items/1", docItem{ID: 1, Title: "ab", State: "done"}, false},
+		{"zero id", "/items/1", docItem{ID: 0, Title: "abc", State: "done"}, false},
+		{"no owner email", "/items/1", docItem{ID: 1, Title: "abc", State: "done", Owner: &docPerson{ID: "0b5c9f5e-55a1-4b8f-9c2e-2f3c8f5d9a10"}}, false},
+		{"uuid not v4", "/items/1", docItem{ID: 1, Title: "abc", State: "done", Owner: &docPerson{Email: "a@b.c", ID: "0b5c9f5e-55a1-1b8f-9c2e-2f3c8f5d9a10"}}, false},
+		{"bad pair", "/items/1", map[string]any{"id": 1, "title": "abc", "state": "done", "pair": []int{1, 2, 3}}, false},
+		{"count not quoted", "/items/1", map[string]any{"id": 1, "title": "abc", "state": "done", "count": 3}, false},
+		{"ratio 1", "/items/1", docItem{ID: 1, Title: "abc", State: "done", Ratio: 1}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b, _ := json.Marshal(c.body)
+			method := http.MethodPut
+			var reqBody io.Reader = strings.NewReader(`{"title":"abc"}`)
+			if c.path == "/items" {
+				method, reqBody = http.MethodGet, nil
+			}
+			req := httptest.NewRequest(method, c.path, reqBody)
+			req.Header.Set("Content-Type", "application/json")
+			res := &http.Response{
+				StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+				Body: io.NopCloser(bytes.NewReader(b)), Request: req,
+			}
+			ok, verrs := v.ValidateHttpResponse(req, res)
+			if ok != c.ok {
+				t.Errorf("valid = %v, want %v for %s: %v", ok, c.ok, b, verrs)
+			}
+		})
+	}
+}

@@ -1,0 +1,154 @@
+package openapi
+
+import (
+	"reflect"
+	"slices"
+	"strings"
+)
+
+// field is one property of a struct's JSON object, found as encoding/json
+// finds it: embedded structs without a name are flattened, and of two
+// fields of one name the shallower wins, then the tagged one; a tie
+// hides both.
+type field struct {
+	name   string
+	tagged bool
+	index  []int
+	sf     reflect.StructField
+	// quoted is the ",string" option: numbers and bools travel as strings.
+	quoted bool
+}
+
+// namer says the wire name of a field and whether a tag gave it; skip
+// leaves the field out.
+type namer func(sf reflect.StructField) (name string, tagged, skip bool)
+
+// jsonNamer names fields as encoding/json does.
+func jsonNamer(sf reflect.StructField) (string, bool, bool) {
+	tag := sf.Tag.Get("json")
+	if tag == "-" {
+		return "", false, true
+	}
+	if name, _, _ := strings.Cut(tag, ","); name != "" {
+		return name, true, false
+	}
+	return sf.Name, false, false
+}
+
+// bodyNamer names a body's fields by tag, falls back to the json name,
+// and leaves out the fields bound from elsewhere.
+func bodyNamer(tag string) namer {
+	return func(sf reflect.StructField) (string, bool, bool) {
+		for _, other := range []string{"param", "query", "header", "cookie"} {
+			if tagName(sf, other) != "" {
+				return "", false, true
+			}
+		}
+		if sf.Tag.Get(tag) == "-" {
+			return "", false, true
+		}
+		if name := tagName(sf, tag); name != "" {
+			return name, true, false
+		}
+		return jsonNamer(sf)
+	}
+}
+
+func tagName(sf reflect.StructField, tag string) string {
+	name, _, _ := strings.Cut(sf.Tag.Get(tag), ",")
+	return name
+}
+
+// jsonOption reports whether the field's json tag has the option.
+func jsonOption(sf reflect.StructField, option string) bool {
+	_, opts, _ := strings.Cut(sf.Tag.Get("json"), ",")
+	return slices.Contains(strings.Split(opts, ","), option)
+}
+
+// structFields lists t's properties in field order.
+func structFields(t reflect.Type, name namer, quotes bool) []field {
+	type level struct {
+		typ   reflect.Type
+		index []int
+	}
+	var fields []field
+	next := []level{{typ: t}}
+	visited := map[reflect.Type]bool{}
+	claimed := map[string]bool{}
+	for len(next) > 0 {
+		current := next
+		next = nil
+		// found counts the names at this depth, to tell ties apart.
+		found := map[string]int{}
+		var here []field
+		for _, l := range current {
+			if visited[l.typ] {
+				continue
+			}
+			visited[l.typ] = true
+			for i := range l.typ.NumField() {
+				sf := l.typ.Field(i)
+				if sf.Anonymous {
+					ft := sf.Type
+					if ft.Kind() == reflect.Pointer {
+						ft = ft.Elem()
+					}
+					if !sf.IsExported() && ft.Kind() != reflect.Struct {
+						continue
+					}
+				} else if !sf.IsExported() {
+					continue
+				}
+				n, tagged, skip := name(sf)
+				if skip {
+					continue
+				}
+				index := append(append([]int(nil), l.index...), i)
+				ft := sf.Type
+				if ft.Name() == "" && ft.Kind() == reflect.Pointer {
+					ft = ft.Elem()
+				}
+				if sf.Anonymous && !tagged && ft.Kind() == reflect.Struct {
+					next = append(next, level{typ: ft, index: index})
+					continue
+				}
+				quoted := false
+				if quotes && jsonOption(sf, "string") {
+					switch ft.Kind() {
+					case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+						reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+						reflect.Float32, reflect.Float64:
+						quoted = true
+					}
+				}
+				found[n]++
+				here = append(here, field{name: n, tagged: tagged, index: index, sf: sf, quoted: quoted})
+			}
+		}
+		// A name taken at a shallower depth hides this depth's fields of
+		// that name; of several at one depth, only a single tagged one
+		// survives, else the name is hidden, as in encoding/json.
+		for _, f := range here {
+			if claimed[f.name] {
+				continue
+			}
+			claimed[f.name] = true
+			if found[f.name] == 1 {
+				fields = append(fields, f)
+				continue
+			}
+			var tagged []field
+			for _, o := range here {
+				if o.name == f.name && o.tagged {
+					tagged = append(tagged, o)
+				}
+			}
+			if len(tagged) == 1 {
+				fields = append(fields, tagged[0])
+			}
+		}
+	}
+	out := fields
+	slices.SortStableFunc(out, func(a, b field) int { return slices.Compare(a.index, b.index) })
+	return out
+}
