@@ -27,10 +27,12 @@
 //
 // The page sets a Content-Security-Policy that lets it load scripts, styles
 // and images from its own origin only (images also from data: URLs, which
-// Swagger UI's stylesheet uses, and styles inline, which its components
-// set) and fetch from its own origin and the document's. It has no inline
-// script: a small embedded file starts Swagger UI. The title and the
-// document's URL are escaped by html/template.
+// Swagger UI's stylesheet uses) and fetch from its own origin and the
+// document's, with no 'unsafe-inline' and no 'unsafe-eval': a small
+// embedded file, not an inline script, starts Swagger UI. So "Try it out"
+// reaches the API only when the document's servers are on the page's
+// origin, as they are for a document the app serves itself. The title and
+// the document's URL are escaped by html/template.
 //
 // # Swagger UI
 //

@@ -45,7 +45,7 @@ func TestPage(t *testing.T) {
 		"Content-Type":           "text/html; charset=utf-8",
 		"Cache-Control":          "no-cache",
 		"X-Content-Type-Options": "nosniff",
-		"Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+		"Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; " +
 			"img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'",
 	} {
 		if got := res.Header.Get(header); got != want {
