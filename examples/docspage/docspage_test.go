@@ -178,9 +178,10 @@ document.addEventListener('securitypolicyviolation', e =>
 }
 
 // TestDocsPage opens the docs page in headless Chromium, waits until it
-// lists both operations of the document, runs one with "Execute", and
-// checks that nothing broke the page's Content-Security-Policy or wrote an
-// error to the console, and that it loaded everything from its own server.
+// lists both operations of the document, authorizes, runs both with
+// "Execute", opens a schema, and checks that nothing broke the page's
+// Content-Security-Policy or wrote an error to the console, and that the
+// page, its assets, the document and the tries all went to its own server.
 func TestDocsPage(t *testing.T) {
 	browser := newBrowser(t)
 	srv, requested := newServer(t)
@@ -195,6 +196,7 @@ func TestDocsPage(t *testing.T) {
 	var mu sync.Mutex
 	var console []chromedp.ConsoleMessage
 	consoleCtx, stopConsole := context.WithCancel(tab)
+	defer stopConsole()
 	messages := chromedp.Console(consoleCtx)
 	consoleDone := make(chan struct{})
 	go func() {
@@ -209,7 +211,7 @@ func TestDocsPage(t *testing.T) {
 		}
 	}()
 
-	ctx, cancel := context.WithTimeout(tab, 15*time.Second)
+	ctx, cancel := context.WithTimeout(tab, 30*time.Second)
 	defer cancel()
 
 	// Poll until Swagger UI has rendered both operations, as "METHOD path
