@@ -38,6 +38,7 @@ type inputField struct {
 	own    string // the last part of name: "city"
 	source string
 	typ    reflect.Type
+	field  reflect.StructField // for the OpenAPI document's parameters
 }
 
 // bindPlan is what start-up learns about a handler's input struct, so that
@@ -104,7 +105,7 @@ func (p *bindPlan) addFields(t reflect.Type, index []int, rooted bool, goPrefix,
 		if !f.IsExported() {
 			continue
 		}
-		field := inputField{goPath: goPrefix + f.Name, typ: f.Type}
+		field := inputField{goPath: goPrefix + f.Name, typ: f.Type, field: f}
 		switch {
 		case tagName(f, "param") != "":
 			field.own, field.source, p.path = tagName(f, "param"), sourcePath, true

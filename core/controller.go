@@ -12,15 +12,18 @@ import (
 
 // controllerInfo is a built controller and what its tags and Routes say.
 type controllerInfo struct {
-	module     string
-	value      reflect.Value // the pointer
-	name       string        // "*TodoController"
-	short      string        // "TodoController"
-	prefix     string
-	guards     []Guard
-	middleware []MiddlewareFunc
-	filters    []ErrorFilter
-	routes     []*Route
+	module string
+	value  reflect.Value // the pointer
+	name   string        // "*TodoController"
+	short  string        // "TodoController"
+	prefix string
+	// description describes the controller's routes as a group, for the
+	// OpenAPI document.
+	description string
+	guards      []Guard
+	middleware  []MiddlewareFunc
+	filters     []ErrorFilter
+	routes      []*Route
 }
 
 // errorf formats a start-up error that says where: module, controller and,
@@ -44,7 +47,7 @@ func readController(module string, instance any) (*controllerInfo, error) {
 		f := t.Field(i)
 		if f.Type == reflect.TypeFor[Controller]() {
 			marked = true
-			ci.prefix = f.Tag.Get("path")
+			ci.prefix, ci.description = f.Tag.Get("path"), f.Tag.Get("description")
 			if err := ci.readRefs(f.Tag, nil, &ci.guards, &ci.middleware, &ci.filters); err != nil {
 				return nil, err
 			}
@@ -74,6 +77,9 @@ func readController(module string, instance any) (*controllerInfo, error) {
 		ci.guards = append(ci.guards, r.guards...)
 		ci.middleware = append(ci.middleware, r.middleware...)
 		ci.filters = append(ci.filters, r.filters...)
+		if r.description != "" {
+			ci.description = r.description
+		}
 		for _, rt := range r.routes {
 			if err := ci.readBuilderRoute(rt); err != nil {
 				return nil, err
@@ -112,6 +118,9 @@ func (ci *controllerInfo) readTagRoute(rt *Route, f reflect.StructField) error {
 			return ci.errorf(rt, "bodylimit tag %q is not a size; use bytes with an optional K, M or G (binary), such as bodylimit:\"8M\", or -1 for no limit", rt.bodyLimitTag)
 		}
 		rt.bodyLimit = n
+	}
+	if err := ci.readTagDoc(rt, f.Tag); err != nil {
+		return err
 	}
 	return ci.readRefs(f.Tag, rt, &rt.guards, &rt.middleware, &rt.filters)
 }

@@ -104,6 +104,44 @@ func (a *App) register(method, path string, h HandlerFunc) {
 	a.engine.Add(method, path, h)
 }
 
+// mount serves h at path (GET and HEAD), and with subtree under path+"/"
+// too, outside the routes' pipelines: for the OpenAPI document and the
+// docs page.
+func (a *App) mount(path string, h http.Handler, subtree bool) {
+	eh := echo.WrapHandler(h)
+	a.engine.GET(path, eh)
+	a.engine.HEAD(path, eh)
+	if subtree {
+		a.engine.GET(path+"/*", eh)
+		a.engine.HEAD(path+"/*", eh)
+	}
+}
+
+// openAPIPath writes a route path as OpenAPI does: ":id" is "{id}", a
+// trailing "*" is "{wildcard}".
+func openAPIPath(path string) string {
+	var b strings.Builder
+	for i := 0; i < len(path); i++ {
+		switch {
+		case path[i] == '\\' && i+1 < len(path):
+			i++
+			b.WriteByte(path[i])
+		case path[i] == ':':
+			j := i + 1
+			for j < len(path) && path[j] != '/' {
+				j++
+			}
+			b.WriteString("{" + path[i+1:j] + "}")
+			i = j - 1
+		case path[i] == '*':
+			b.WriteString("{wildcard}")
+		default:
+			b.WriteByte(path[i])
+		}
+	}
+	return b.String()
+}
+
 // anyMethods lists the methods echo's Any registers, asked of echo itself
 // (the list is its own, and private), so that ANY routes are checked for
 // duplicates method by method.

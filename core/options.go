@@ -31,6 +31,7 @@ type settings struct {
 	sse             []sse.Option
 	buildOptions    []module.Option
 	limits          Limits
+	openapi         *OpenAPI
 }
 
 type option struct {

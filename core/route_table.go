@@ -51,6 +51,7 @@ const routeMapDetailLimit = 100
 // declared each method and path, and the GET routes that answer HEAD.
 type routeTable struct {
 	declared   map[string]string // routeKey -> who declared it
+	described  []describedRoute  // for the OpenAPI document, when the App has one
 	heads      []headRoute       // GET routes (SSE too), answered for HEAD unless a HEAD route is declared
 	anyMethods []string          // the methods of an ANY route, asked of echo once
 }
@@ -96,6 +97,11 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 			a.recordBodyLimit([]string{http.MethodHead}, hr.path, hr.limit)
 		}
 	}
+	if a.cfg.openapi != nil {
+		if err := a.buildOpenAPI(table); err != nil {
+			return err
+		}
+	}
 	detailed := len(a.routes) <= routeMapDetailLimit
 	if !detailed {
 		a.logger.Info("godanet: routes mapped", "routes", len(a.routes), "controllers", len(lines), "listed_at", "debug")
@@ -133,6 +139,9 @@ func (a *App) mapRoute(table *routeTable, ci *controllerInfo, rt *Route, appGuar
 	if rt.stream && rt.status != http.StatusOK {
 		return RouteInfo{}, ci.errorf(rt, "an SSE route always answers 200 (or a problem before the stream); remove its status")
 	}
+	if err := checkEvents(rt); err != nil {
+		return RouteInfo{}, ci.errorf(rt, "%v", err)
+	}
 	plan, err := newHandlerPlan(rt.handler, rt.stream)
 	if err != nil {
 		return RouteInfo{}, ci.errorf(rt, "handler %q: %v", rt.name, err)
@@ -157,6 +166,9 @@ func (a *App) mapRoute(table *routeTable, ci *controllerInfo, rt *Route, appGuar
 		bodyLimit = 0
 	}
 	a.recordBodyLimit(methods, path, bodyLimit)
+	if a.cfg.openapi != nil {
+		table.described = append(table.described, describedRoute{ci: ci, rt: rt, plan: plan, path: path, guards: guards})
+	}
 	h := a.pipeline(ci, rt, plan, path, guards, bodyLimit)
 	a.register(rt.method, path, h)
 	if rt.method == http.MethodGet {

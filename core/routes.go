@@ -20,10 +20,11 @@ type RouteDeclarer interface {
 // Routes collects a controller's routes. Its Use, Guard and Filter apply
 // to every route of the controller, like the tags on core.Controller.
 type Routes struct {
-	routes     []*Route
-	guards     []Guard
-	middleware []MiddlewareFunc
-	filters    []ErrorFilter
+	routes      []*Route
+	guards      []Guard
+	middleware  []MiddlewareFunc
+	filters     []ErrorFilter
+	description string
 }
 
 // Route is one declared route; its methods refine it and chain.
@@ -44,6 +45,7 @@ type Route struct {
 	guards       []Guard
 	middleware   []MiddlewareFunc
 	filters      []ErrorFilter
+	doc          routeDoc // for the OpenAPI document
 }
 
 // Add declares a route for any method; handler is a method value such as

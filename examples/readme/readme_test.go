@@ -155,3 +155,18 @@ func TestReadmeFeedStreams(t *testing.T) {
 	}
 	t.Fatal("the stream ended before the event")
 }
+
+// TestReadmeOpenAPI builds the README's documented app: its stream has
+// the two events the README declares.
+func TestReadmeOpenAPI(t *testing.T) {
+	app, err := DocumentedApp()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = app.Shutdown(context.Background()) })
+	op := app.OpenAPI().Paths.Value("/news").Get
+	stream := op.Responses.Value("200").Value.Content.Get("text/event-stream")
+	if op.Summary != "Stream the news" || stream == nil || len(stream.Schema.Value.OneOf) != 2 {
+		t.Fatalf("GET /news: %+v", op)
+	}
+}

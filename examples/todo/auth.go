@@ -17,7 +17,7 @@ type Token string
 // (the scheme in any case: "bearer" and "BEARER" work too).
 type TokenGuard struct{ token Token }
 
-var _ core.Guard = (*TokenGuard)(nil)
+var _ core.SecuredGuard = (*TokenGuard)(nil)
 
 // NewTokenGuard builds the guard from the configured token.
 func NewTokenGuard(t Token) *TokenGuard { return &TokenGuard{token: t} }
@@ -36,6 +36,12 @@ func (g *TokenGuard) CanActivate(c core.Context) (bool, error) {
 		return false, core.Unauthorized("the bearer token is wrong")
 	}
 	return true, nil
+}
+
+// SecurityScheme tells the OpenAPI document how the guard authenticates:
+// the routes it guards require a bearer token.
+func (g *TokenGuard) SecurityScheme() core.SecurityScheme {
+	return core.SecurityScheme{Name: "bearer", Type: "http", Scheme: "bearer", Description: "the token the server prints at start-up (TODO_TOKEN)"}
 }
 
 // AuthModule is a dynamic module: it is built with the token to accept.

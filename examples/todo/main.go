@@ -96,7 +96,11 @@ func newApp(token Token, backend Backend, options ...core.Option) (*core.App, er
 		Imports: []*module.Module{TodoModule(BackendModule(backend), AuthModule(token))},
 	}
 	// A todo is a short title: 64 KiB is ample, where the default is 1 MiB.
-	options = append([]core.Option{core.WithMiddleware(middleware.RequestID()), core.WithLimits(core.Limits{BodyBytes: 64 << 10})}, options...)
+	options = append([]core.Option{
+		core.WithMiddleware(middleware.RequestID()),
+		core.WithLimits(core.Limits{BodyBytes: 64 << 10}),
+		core.WithOpenAPI(core.OpenAPI{Title: "Todos", Version: "1.0.0", Description: "The godanet example: todos over REST, their changes over Server-Sent Events."}),
+	}, options...)
 	return core.New(root, options...)
 }
 

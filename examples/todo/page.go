@@ -18,8 +18,8 @@ var web embed.FS
 type PageController struct {
 	core.Controller `path:"/"`
 
-	_ core.GET `path:"/"             handler:"Index"`
-	_ core.GET `path:"/assets/:name" handler:"Asset"`
+	_ core.GET `path:"/"             handler:"Index" openapi:"-"`
+	_ core.GET `path:"/assets/:name" handler:"Asset" openapi:"-"`
 }
 
 // NewPageController returns the page controller.

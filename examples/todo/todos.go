@@ -30,16 +30,16 @@ type UpdateTodo struct {
 // and the stream of one todo are declared in Routes, to show the builder
 // next to them.
 type TodoController struct {
-	core.Controller `path:"/todos" filters:"StoreErrors"`
+	core.Controller `path:"/todos" filters:"StoreErrors" description:"Todo items, and streams of their changes"`
 	Todos           *TodoService
 	Hub             *sse.Hub
 	Auth            *TokenGuard
 
-	_ core.GET    `path:"/"       handler:"List"`
-	_ core.SSE    `path:"/events" handler:"Events"`
-	_ core.GET    `path:"/:id"    handler:"Get"`
-	_ core.POST   `path:"/"       handler:"Create" status:"201" guards:"Auth"`
-	_ core.DELETE `path:"/:id"    handler:"Delete" status:"204" guards:"Auth"`
+	_ core.GET    `path:"/"       handler:"List"   summary:"List every todo"`
+	_ core.SSE    `path:"/events" handler:"Events" summary:"Stream every change" events:"TodoEvents"`
+	_ core.GET    `path:"/:id"    handler:"Get"    summary:"Get one todo"`
+	_ core.POST   `path:"/"       handler:"Create" summary:"Create a todo" status:"201" guards:"Auth"`
+	_ core.DELETE `path:"/:id"    handler:"Delete" summary:"Delete a todo" status:"204" guards:"Auth"`
 }
 
 // NewTodoController is the controller's constructor; DI fills its arguments.
@@ -49,8 +49,14 @@ func NewTodoController(todos *TodoService, hub *sse.Hub, auth *TokenGuard) *Todo
 
 // Routes declares the routes that are easier to read in code.
 func (c *TodoController) Routes(r *core.Routes) {
-	r.PATCH("/:id", c.Update).Guard(c.Auth)
-	r.SSE("/:id/events", c.EventsOf)
+	r.PATCH("/:id", c.Update).Guard(c.Auth).Summary("Change a todo's title or done flag")
+	r.SSE("/:id/events", c.EventsOf).Events(c.TodoEvents()...).Summary("Stream one todo's changes")
+}
+
+// TodoEvents are the events the streams send, each with the todo as it is
+// after the change (for a deletion, as it was).
+func (c *TodoController) TodoEvents() []core.EventType {
+	return []core.EventType{core.Event[Todo](eventCreated), core.Event[Todo](eventUpdated), core.Event[Todo](eventDeleted)}
 }
 
 // List returns every todo, ordered by id.

@@ -1,0 +1,161 @@
+package core
+
+import (
+	"fmt"
+	"reflect"
+)
+
+// What routes say about themselves for the OpenAPI document (WithOpenAPI):
+// a summary and a description, the events an SSE route sends, whether the
+// route is left out, and how a guard authenticates. With tags:
+//
+//	type TodoController struct {
+//		core.Controller `path:"/todos" description:"Todo items and their events"`
+//
+//		_ core.POST `path:"/" handler:"Create" status:"201" summary:"Create a todo"`
+//		_ core.SSE  `path:"/events" handler:"Events" events:"TodoEvents"`
+//		_ core.GET  `path:"/debug" handler:"Debug" openapi:"-"`
+//	}
+//
+//	// TodoEvents names the events of the Events stream (the events tag
+//	// names a method or field of the controller holding []core.EventType).
+//	func (c *TodoController) TodoEvents() []core.EventType {
+//		return []core.EventType{core.Event[Todo]("created"), core.Event[TodoRef]("deleted")}
+//	}
+//
+// and with the builder:
+//
+//	r.Description("Todo items and their events")
+//	r.POST("/", c.Create).Status(201).Summary("Create a todo")
+//	r.SSE("/events", c.Events).Events(core.Event[Todo]("created"), core.Event[TodoRef]("deleted"))
+//	r.GET("/debug", c.Debug).Hidden()
+
+// EventType is an event an SSE route sends: its name (the event field)
+// and the Go type of its data.
+type EventType struct {
+	Name string
+	Data reflect.Type
+}
+
+// Event declares an event named name whose data is a T (written as JSON,
+// or as it is for a string).
+func Event[T any](name string) EventType { return EventType{Name: name, Data: reflect.TypeFor[T]()} }
+
+// SecurityScheme is how a guard authenticates, as the OpenAPI document
+// describes it (its securitySchemes): for a bearer token,
+//
+//	core.SecurityScheme{Name: "bearer", Type: "http", Scheme: "bearer"}
+type SecurityScheme struct {
+	// Name is the scheme's key in the document, such as "bearer".
+	Name string
+	// Type is "http", "apiKey", "oauth2" or "openIdConnect".
+	Type string
+	// Scheme is the HTTP scheme of an "http" type: "bearer" or "basic".
+	Scheme string
+	// BearerFormat hints at a bearer token's format, such as "JWT".
+	BearerFormat string
+	// In and Param say where an "apiKey" is sent: "header", "query" or
+	// "cookie", and under which name.
+	In, Param string
+	// Description says more, for readers.
+	Description string
+}
+
+// SecuredGuard is a guard that says how it authenticates: the operations
+// of the routes it guards require its scheme in the OpenAPI document.
+type SecuredGuard interface {
+	Guard
+	SecurityScheme() SecurityScheme
+}
+
+// routeDoc is what a route declares about itself for the document.
+type routeDoc struct {
+	summary, description string
+	hidden               bool
+	events               []EventType
+}
+
+// Summary sets the route's one-line summary in the OpenAPI document.
+func (rt *Route) Summary(s string) *Route {
+	rt.doc.summary = s
+	return rt
+}
+
+// Description sets the route's description in the OpenAPI document.
+func (rt *Route) Description(s string) *Route {
+	rt.doc.description = s
+	return rt
+}
+
+// Hidden leaves the route out of the OpenAPI document.
+func (rt *Route) Hidden() *Route {
+	rt.doc.hidden = true
+	return rt
+}
+
+// Events declares the events an SSE route sends, for the OpenAPI document.
+func (rt *Route) Events(events ...EventType) *Route {
+	rt.doc.events = append(rt.doc.events, events...)
+	return rt
+}
+
+// Description describes the controller's routes as a group (its tag in
+// the OpenAPI document), like the description tag on core.Controller.
+func (r *Routes) Description(s string) *Routes {
+	r.description = s
+	return r
+}
+
+// readTagDoc reads a marker field's summary, description, openapi and
+// events tags.
+func (ci *controllerInfo) readTagDoc(rt *Route, tag reflect.StructTag) error {
+	rt.doc.summary, rt.doc.description = tag.Get("summary"), tag.Get("description")
+	switch v := tag.Get("openapi"); v {
+	case "":
+	case "-":
+		rt.doc.hidden = true
+	default:
+		return ci.errorf(rt, "openapi tag %q is unknown; the only value is \"-\", which leaves the route out of the document", v)
+	}
+	name := tag.Get("events")
+	if name == "" {
+		return nil
+	}
+	v, what, err := ci.ref(rt, "events", name)
+	if err != nil {
+		return err
+	}
+	if v.Kind() == reflect.Func {
+		if v.Type().NumIn() != 0 || v.Type().NumOut() != 1 {
+			return ci.errorf(rt, "events reference %q: %s is a %v; it must be a []core.EventType or a method returning one", name, what, v.Type())
+		}
+		v = v.Call(nil)[0]
+	}
+	events, ok := v.Interface().([]EventType)
+	if !ok {
+		return ci.errorf(rt, "events reference %q: %s is a %v; it must be a []core.EventType or a method returning one", name, what, v.Type())
+	}
+	rt.doc.events = append(rt.doc.events, events...)
+	return nil
+}
+
+// checkEvents checks a route's declared events: only an SSE route sends
+// events, each named once, with data of a type.
+func checkEvents(rt *Route) error {
+	if len(rt.doc.events) > 0 && !rt.stream {
+		return fmt.Errorf("it declares events, but it is not an SSE route; declare it with core.SSE or r.SSE, or drop the events")
+	}
+	seen := map[string]bool{}
+	for _, e := range rt.doc.events {
+		switch {
+		case e.Name == "":
+			return fmt.Errorf("an event has no name; use core.Event[T](\"name\")")
+		case e.Data == nil:
+			return fmt.Errorf("event %q has no data type; use core.Event[T](%q)", e.Name, e.Name)
+		case seen[e.Name]:
+			return fmt.Errorf("event %q is declared twice; declare each event once", e.Name)
+		}
+		seen[e.Name] = true
+	}
+	return nil
+}

@@ -1,0 +1,262 @@
+package core_test
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/godanet/godanet/core"
+	"github.com/godanet/godanet/module"
+	"github.com/godanet/godanet/sse"
+)
+
+// Volume is the resource of the documented API.
+type Volume struct {
+	ID    int    `json:"id"`
+	Title string `json:"title"`
+}
+
+type NewVolume struct {
+	Title  string `json:"title" validate:"required,max=100"`
+	Shelf  string `json:"shelf" validate:"oneof=fiction poetry"`
+	Slug   string `json:"slug" validate:"required,excludesall=!"`
+	Notify bool   `query:"notify"`
+}
+
+type VolumeRef struct {
+	ID int `param:"id" validate:"gt=0"`
+}
+
+// VolumeGuard says it takes a bearer token.
+type VolumeGuard struct{}
+
+func (VolumeGuard) CanActivate(core.Context) (bool, error) { return true, nil }
+
+func (VolumeGuard) SecurityScheme() core.SecurityScheme {
+	return core.SecurityScheme{Name: "bearer", Type: "http", Scheme: "bearer"}
+}
+
+type VolumeController struct {
+	core.Controller `path:"/books" description:"The shelf"`
+	Guard           *VolumeGuard
+
+	_ core.GET    `path:"/" handler:"List" summary:"List the books"`
+	_ core.POST   `path:"/" handler:"Create" status:"201" guards:"Guard" summary:"Add a book"`
+	_ core.DELETE `path:"/:id" handler:"Delete" status:"204" guards:"Guard"`
+	_ core.GET    `path:"/debug" handler:"Debug" openapi:"-"`
+	_ core.SSE    `path:"/events" handler:"Events" events:"VolumeEvents"`
+}
+
+func (c *VolumeController) Routes(r *core.Routes) {
+	r.GET("/:id/title", c.Title).Description("The title alone, as text")
+	r.SSE("/:id/events", c.EventsOf).Events(core.Event[Volume]("changed")).Hidden()
+}
+
+func (c *VolumeController) VolumeEvents() []core.EventType {
+	return []core.EventType{core.Event[Volume]("added"), core.Event[VolumeRef]("removed")}
+}
+
+func (c *VolumeController) List(core.Context) ([]Volume, error) { return nil, nil }
+func (c *VolumeController) Create(_ core.Context, in NewVolume) (Volume, error) {
+	return Volume{Title: in.Title}, nil
+}
+func (c *VolumeController) Delete(core.Context, VolumeRef) error            { return nil }
+func (c *VolumeController) Debug(core.Context) (string, error)              { return "", nil }
+func (c *VolumeController) Title(core.Context, VolumeRef) (string, error)   { return "", nil }
+func (c *VolumeController) Events(core.Context) (<-chan sse.Message, error) { return nil, nil }
+func (c *VolumeController) EventsOf(core.Context, VolumeRef) (<-chan sse.Message, error) {
+	return nil, nil
+}
+
+func booksApp(t *testing.T, o core.OpenAPI) *core.App {
+	t.Helper()
+	app, err := core.New(&module.Module{Name: "books", Controllers: []any{&VolumeController{Guard: &VolumeGuard{}}}},
+		core.WithLogger(slog.New(slog.DiscardHandler)), core.WithOpenAPI(o))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app
+}
+
+// The document describes every route that is not hidden, from the route
+// table: operations, parameters, bodies, success and problem responses,
+// security and SSE events.
+func TestOpenAPIDocumentFromRouteTable(t *testing.T) {
+	doc := booksApp(t, core.OpenAPI{Title: "Books", Version: "1.0.0"}).OpenAPI()
+	if doc == nil || doc.OpenAPI != "3.1.0" || doc.Info.Title != "Books" {
+		t.Fatalf("document: %+v", doc)
+	}
+	if doc.Paths.Value("/books/debug") != nil || doc.Paths.Value("/books/{id}/events") != nil {
+		t.Error("hidden routes are in the document")
+	}
+	list := doc.Paths.Value("/books").Get
+	if list == nil || list.OperationID != "Volume.List" || list.Summary != "List the books" || len(list.Tags) != 1 || list.Tags[0] != "Volume" {
+		t.Fatalf("GET /books: %+v", list)
+	}
+	if list.Responses.Value("200") == nil || list.Responses.Value("500") == nil || list.Responses.Value("400") != nil || list.Security != nil {
+		t.Errorf("GET /books responses: %v", keys(list.Responses.Map()))
+	}
+
+	create := doc.Paths.Value("/books").Post
+	if create == nil {
+		t.Fatal("POST /books is missing")
+	}
+	for _, status := range []string{"201", "400", "401", "403", "413", "415", "500"} {
+		if create.Responses.Value(status) == nil {
+			t.Errorf("POST /books has no %s response: %v", status, keys(create.Responses.Map()))
+		}
+	}
+	if p := create.Responses.Value("400").Value.Content.Get("application/problem+json"); p == nil {
+		t.Error("the 400 is not problem+json")
+	}
+	if create.Security == nil || len(*create.Security) != 1 || (*create.Security)[0]["bearer"] == nil {
+		t.Errorf("POST /books security: %+v", create.Security)
+	}
+	if doc.Components.SecuritySchemes["bearer"] == nil || doc.Components.SecuritySchemes["bearer"].Value.Scheme != "bearer" {
+		t.Errorf("security schemes: %+v", doc.Components.SecuritySchemes)
+	}
+	if len(create.Parameters) != 1 || create.Parameters[0].Value.Name != "notify" || create.Parameters[0].Value.In != "query" {
+		t.Errorf("POST /books parameters: %+v", create.Parameters)
+	}
+	body := create.RequestBody.Value.Content.Get("application/json")
+	if body == nil || body.Schema.Value == nil || body.Schema.Value.Properties["title"] == nil || body.Schema.Value.Properties["notify"] != nil {
+		t.Fatalf("POST /books body: %+v", body)
+	}
+	if !strings.Contains(create.Description, "slug: excludesall") {
+		t.Errorf("the rule without a JSON Schema form is not listed: %q", create.Description)
+	}
+
+	del := doc.Paths.Value("/books/{id}").Delete
+	if del == nil || del.Responses.Value("204") == nil || del.Responses.Value("404") == nil || del.RequestBody != nil {
+		t.Fatalf("DELETE /books/{id}: %+v", del)
+	}
+	if id := del.Parameters[0].Value; id.Name != "id" || id.In != "path" || !id.Required {
+		t.Errorf("the path parameter: %+v", id)
+	}
+	title := doc.Paths.Value("/books/{id}/title").Get
+	if title == nil || title.Description != "The title alone, as text" || title.Responses.Value("200").Value.Content.Get("text/plain; charset=UTF-8") == nil {
+		t.Fatalf("GET /books/{id}/title: %+v", title)
+	}
+
+	events := doc.Paths.Value("/books/events").Get
+	stream := events.Responses.Value("200").Value.Content.Get("text/event-stream")
+	if stream == nil || stream.Schema == nil || len(stream.Schema.Value.OneOf) != 2 {
+		t.Fatalf("GET /books/events: %+v", stream)
+	}
+	added := stream.Schema.Value.OneOf[0].Value
+	if added.Properties["event"].Value.Const != "added" || added.Properties["data"] == nil {
+		t.Errorf("the added event: %+v", added)
+	}
+	if len(doc.Tags) != 1 || doc.Tags[0].Name != "Volume" || doc.Tags[0].Description != "The shelf" {
+		t.Errorf("tags: %+v", doc.Tags)
+	}
+}
+
+// With ItemSchema, an SSE response describes its events with OpenAPI
+// 3.2's itemSchema.
+func TestOpenAPIItemSchema(t *testing.T) {
+	doc := booksApp(t, core.OpenAPI{Title: "Books", Version: "1", ItemSchema: true}).OpenAPI()
+	raw, err := json.Marshal(doc.Paths.Value("/books/events").Get.Responses.Value("200").Value.Content.Get("text/event-stream"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(raw), `"itemSchema"`) || strings.Contains(string(raw), `"schema"`) {
+		t.Errorf("text/event-stream: %s", raw)
+	}
+}
+
+// The App serves the document as JSON, and a docs page.
+func TestOpenAPIServed(t *testing.T) {
+	app := booksApp(t, core.OpenAPI{Title: "Books", Version: "1.0.0"})
+	srv := httptest.NewServer(app.Handler())
+	defer srv.Close()
+	res, err := http.Get(srv.URL + "/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("/openapi.json answered %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	var doc openapi3.T
+	if err := json.Unmarshal(served, &doc); err != nil || doc.Paths.Value("/books") == nil {
+		t.Fatalf("/openapi.json: %v: %.200s", err, served)
+	}
+	res, err = http.Get(srv.URL + "/docs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(page), "/openapi.json") {
+		t.Fatalf("/docs answered %d %s: %.300s", res.StatusCode, res.Header.Get("Content-Type"), page)
+	}
+}
+
+type UndescribableController struct{}
+
+func (c *UndescribableController) Routes(r *core.Routes) { r.GET("/callback", c.Callback) }
+
+func (c *UndescribableController) Callback(core.Context) (func(), error) { return nil, nil }
+
+type TwiceController struct{}
+
+func (c *TwiceController) Routes(r *core.Routes) {
+	r.SSE("/events", c.Events).Events(core.Event[Volume]("changed"), core.Event[VolumeRef]("changed"))
+}
+
+func (c *TwiceController) Events(core.Context) (<-chan sse.Message, error) { return nil, nil }
+
+type EventsNotSSEController struct{}
+
+func (c *EventsNotSSEController) Routes(r *core.Routes) {
+	r.GET("/books", c.List).Events(core.Event[Volume]("listed"))
+}
+
+func (c *EventsNotSSEController) List(core.Context) ([]Volume, error) { return nil, nil }
+
+// Mistakes in what routes declare for the document fail New, naming the
+// route.
+func TestOpenAPIStartupErrors(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		controller any
+		route      string
+		want       string
+	}{
+		{"a type the document cannot describe", &UndescribableController{}, "GET /callback", "OpenAPI: result func()"},
+		{"an event declared twice", &TwiceController{}, "GET /events", `event "changed" is declared twice`},
+		{"events on a route that is not SSE", &EventsNotSSEController{}, "GET /books", "it declares events, but it is not an SSE route"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := core.New(&module.Module{Name: "m", Controllers: []any{tt.controller}},
+				core.WithLogger(slog.New(slog.DiscardHandler)), core.WithOpenAPI(core.OpenAPI{Title: "T", Version: "1"}))
+			var ce *core.ControllerError
+			if !errors.As(err, &ce) || ce.Route != tt.route || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("core.New: %v; want a *core.ControllerError for %s saying %q", err, tt.route, tt.want)
+			}
+		})
+	}
+	_, err := core.New(&module.Module{Name: "m", Controllers: []any{&TickController{}}},
+		core.WithLogger(slog.New(slog.DiscardHandler)), core.WithOpenAPI(core.OpenAPI{Title: "T"}))
+	var oe *core.OptionError
+	if !errors.As(err, &oe) || !strings.Contains(err.Error(), "Version") {
+		t.Errorf("no Version: %v", err)
+	}
+}
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
