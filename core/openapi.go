@@ -28,8 +28,9 @@ type OpenAPI struct {
 	// UI, from assets inside the binary (no CDN). "-" serves none.
 	DocsPath string
 	// ItemSchema describes an SSE route's events with OpenAPI 3.2's
-	// itemSchema (one schema per event of the stream) instead of the
-	// stream's schema being a oneOf of the events.
+	// itemSchema (the schema of each event of the stream) instead of the
+	// stream's schema being a oneOf of the events; the document then says
+	// it is OpenAPI 3.2.0.
 	ItemSchema bool
 }
 
@@ -68,8 +69,12 @@ func (a *App) buildOpenAPI(table *routeTable) error {
 	if o.Title == "" || o.Version == "" {
 		return &OptionError{Option: "WithOpenAPI", Err: fmt.Errorf("the document needs a Title and a Version, such as core.OpenAPI{Title: \"Todos\", Version: \"1.0.0\"}")}
 	}
+	version := "3.1.0"
+	if o.ItemSchema {
+		version = "3.2.0" // itemSchema is 3.2's
+	}
 	doc := &openapi3.T{
-		OpenAPI: "3.1.0",
+		OpenAPI: version,
 		Info:    &openapi3.Info{Title: o.Title, Version: o.Version, Description: o.Description},
 		Paths:   openapi3.NewPaths(),
 	}

@@ -163,6 +163,9 @@ func TestOpenAPIDocumentFromRouteTable(t *testing.T) {
 // 3.2's itemSchema.
 func TestOpenAPIItemSchema(t *testing.T) {
 	doc := booksApp(t, core.OpenAPI{Title: "Books", Version: "1", ItemSchema: true}).OpenAPI()
+	if doc.OpenAPI != "3.2.0" {
+		t.Errorf("a document with itemSchema says it is OpenAPI %s", doc.OpenAPI)
+	}
 	raw, err := json.Marshal(doc.Paths.Value("/books/events").Get.Responses.Value("200").Value.Content.Get("text/event-stream"))
 	if err != nil {
 		t.Fatal(err)
