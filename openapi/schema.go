@@ -96,9 +96,11 @@ func (g *Generator) Body(t reflect.Type, nameTag string) (ref *openapi3.SchemaRe
 
 // Field is the schema of one field used as a parameter (path, query,
 // header or cookie), with its validate rules, and whether the rules make
-// it required. A parameter is never null, so a pointer's schema is its
-// element's. Notes name the field by its param, query, header, cookie or
-// json tag, in that order.
+// it required: the rule required, or a pointer whose first rule is not an
+// omit rule, since validator fails a nil pointer then. A parameter is
+// never null, so a pointer's schema is its element's, and a slice's or
+// map's does not allow null. Notes name the field by its param, query,
+// header, cookie or json tag, the first it has.
 func (g *Generator) Field(f reflect.StructField) (ref *openapi3.SchemaRef, required bool, notes []string, err error) {
 	name := f.Name
 	for _, tag := range []string{"param", "query", "header", "cookie", "json"} {
@@ -116,6 +118,7 @@ func (g *Generator) Field(f reflect.StructField) (ref *openapi3.SchemaRef, requi
 	if err != nil {
 		return nil, false, nil, err
 	}
+	ref = nonNull(ref)
 	ref, required = w.apply(ref, f.Type, parseRules(f.Tag.Get("validate")), name)
 	return ref, required, w.collect(), nil
 }
@@ -437,7 +440,7 @@ func (g *Generator) name(t reflect.Type) string {
 		// Drop package paths and names from the type arguments.
 		args = pkgPath.ReplaceAllString(args, "")
 		args = pkgName.ReplaceAllString(args, "")
-		base = base[:i] + "_" + args
+		base = base[:i] + args
 	}
 	base = strings.Trim(notNameChar.ReplaceAllString(base, "_"), "_")
 	if _, taken := g.byName[base]; !taken {
