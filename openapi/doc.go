@@ -37,6 +37,14 @@
 // A nil slice or map marshals as null, hence "null" in their type lists;
 // the validate rule required removes it again.
 //
+// # Using the schemas
+//
+// Put Components() in the document's components.schemas once every schema
+// is made (the map is live, so earlier is fine too). A returned $ref also
+// carries the component's schema as its Value, for code that reads the
+// model; that Value is shared, so change a copy, never it. Body's and
+// Field's schemas, and inline ones, are the caller's own.
+//
 // # Validate rules
 //
 // The validate tag's rules are said in JSON Schema where JSON Schema has

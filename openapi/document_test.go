@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -98,6 +99,10 @@ func TestDocumentValidates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// kin-openapi's own check, as core may run it, must pass too.
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Errorf("kin-openapi: %v", err)
+	}
 
 	ldoc, err := libopenapi.NewDocument(raw)
 	if err != nil {
@@ -115,6 +120,28 @@ func TestDocumentValidates(t *testing.T) {
 			t.Errorf("document: %v", e)
 		}
 		t.Fatalf("%s", raw)
+	}
+
+	// ValidateDocument checks the document's shape but not the schemas'
+	// keywords; validating messages compiles each schema used against the
+	// JSON Schema 2020-12 metaschema, so the cases below check that too.
+	for _, c := range []struct {
+		name, path, body string
+		ok               bool
+	}{
+		{"body", "/items/1", `{"title":"abc","Notify":"not a field of the body"}`, true},
+		{"body without title", "/items/1", `{}`, false},
+		{"body with short title", "/items/1", `{"title":"ab"}`, false},
+		{"path id 0", "/items/0", `{"title":"abc"}`, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPut, c.path, strings.NewReader(c.body))
+			req.Header.Set("Content-Type", "application/json")
+			ok, verrs := v.ValidateHttpRequest(req)
+			if ok != c.ok {
+				t.Errorf("valid = %v, want %v: %v", ok, c.ok, verrs)
+			}
+		})
 	}
 
 	// Formats are annotations in JSON Schema 2020-12, so the cases below
