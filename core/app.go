@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-playground/validator/v10"
 	"github.com/godanet/godanet/module"
 )
@@ -23,7 +22,6 @@ type App struct {
 	graph     *module.Graph
 	validator *validator.Validate
 	tags      *tagChecker // for start-up only
-	document  *openapi3.T // WithOpenAPI's, or nil
 	routes    []RouteInfo
 	streams   streams
 	// bodyLimits is each route's body limit (0: none) where it is not the

@@ -38,7 +38,7 @@ type inputField struct {
 	own    string // the last part of name: "city"
 	source string
 	typ    reflect.Type
-	field  reflect.StructField // for the OpenAPI document's parameters
+	field  reflect.StructField // for RouteInfo.Params
 }
 
 // bindPlan is what start-up learns about a handler's input struct, so that
@@ -61,9 +61,10 @@ type bindPlan struct {
 	// nested are the struct types inside the input, checked for unknown
 	// validate rules at start-up like the input itself.
 	nested []reflect.Type
-	// pathFields are the fields read from the path, in field order, so
-	// that start-up checks the path has each of them.
-	pathFields []inputField
+	// params are the fields read from the path, the query and headers, in
+	// field order: start-up checks the path has each of its own, and the
+	// route table describes them.
+	params []inputField
 }
 
 // newBindPlan reads the struct's tags once.
@@ -134,9 +135,7 @@ func (p *bindPlan) addFields(t reflect.Type, index []int, rooted bool, goPrefix,
 			}
 		} else if rooted {
 			p.notBody = append(p.notBody, at)
-			if field.source == sourcePath {
-				p.pathFields = append(p.pathFields, field)
-			}
+			p.params = append(p.params, field)
 		}
 		p.fields[field.goPath] = field
 	}

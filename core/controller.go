@@ -17,8 +17,8 @@ type controllerInfo struct {
 	name   string        // "*TodoController"
 	short  string        // "TodoController"
 	prefix string
-	// description describes the controller's routes as a group, for the
-	// OpenAPI document.
+	// description describes the controller's routes as a group, for API
+	// descriptions.
 	description string
 	guards      []Guard
 	middleware  []MiddlewareFunc

@@ -5,9 +5,10 @@ import (
 	"reflect"
 )
 
-// What routes say about themselves for the OpenAPI document (WithOpenAPI):
-// a summary and a description, the events an SSE route sends, whether the
-// route is left out, and how a guard authenticates. With tags:
+// What routes say about themselves for API descriptions (RouteInfo, and
+// package openapi's document): a summary and a description, the events an
+// SSE route sends, whether the route is left out, and how a guard
+// authenticates. With tags:
 //
 //	type TodoController struct {
 //		core.Controller `path:"/todos" description:"Todo items and their events"`
@@ -61,46 +62,47 @@ type SecurityScheme struct {
 	Description string
 }
 
-// SecuredGuard is a guard that says how it authenticates: the operations
-// of the routes it guards require its scheme in the OpenAPI document.
+// SecuredGuard is a guard that says how it authenticates: RouteInfo lists
+// its scheme, and the OpenAPI document makes the routes it guards require
+// it.
 type SecuredGuard interface {
 	Guard
 	SecurityScheme() SecurityScheme
 }
 
-// routeDoc is what a route declares about itself for the document.
+// routeDoc is what a route declares about itself for API descriptions.
 type routeDoc struct {
 	summary, description string
 	hidden               bool
 	events               []EventType
 }
 
-// Summary sets the route's one-line summary in the OpenAPI document.
+// Summary sets the route's one-line summary (RouteInfo.Summary).
 func (rt *Route) Summary(s string) *Route {
 	rt.doc.summary = s
 	return rt
 }
 
-// Description sets the route's description in the OpenAPI document.
+// Description sets the route's description (RouteInfo.Description).
 func (rt *Route) Description(s string) *Route {
 	rt.doc.description = s
 	return rt
 }
 
-// Hidden leaves the route out of the OpenAPI document.
+// Hidden leaves the route out of API descriptions (RouteInfo.Hidden).
 func (rt *Route) Hidden() *Route {
 	rt.doc.hidden = true
 	return rt
 }
 
-// Events declares the events an SSE route sends, for the OpenAPI document.
+// Events declares the events an SSE route sends (RouteInfo.Events).
 func (rt *Route) Events(events ...EventType) *Route {
 	rt.doc.events = append(rt.doc.events, events...)
 	return rt
 }
 
 // Description describes the controller's routes as a group (its tag in
-// the OpenAPI document), like the description tag on core.Controller.
+// API descriptions), like the description tag on core.Controller.
 func (r *Routes) Description(s string) *Routes {
 	r.description = s
 	return r

@@ -131,28 +131,20 @@
 // handler and its own guards, SSE routes marked); past 100 routes, one
 // line, and the map at debug level.
 //
-// # OpenAPI
+// # The route table and extensions
 //
-// WithOpenAPI builds an OpenAPI 3.1 document from the route table in New
-// (kin-openapi's model; schemas from Go types and validate rules by
-// package openapi) and serves it at /openapi.json, with Swagger UI at
-// /docs from assets inside the binary; App.OpenAPI returns it. Each route
-// is an operation with id "Controller.Handler" (the controller's type
-// without "Controller"), tagged by its controller: its path, query and
-// header parameters, its body by content type, a response for its status,
-// and the problem+json answers it can give (400 where there is input,
-// 401 and 403 where there are guards, 404 where the path has parameters,
-// 413 and 415 where there is a body, 500). A guard that implements
-// SecuredGuard adds its security scheme. An SSE route is a
-// text/event-stream response whose schema is a oneOf of its declared
-// events (EventType: Route.Events, or an events tag), each an object with
-// id, event (a constant), data and retry; OpenAPI.ItemSchema writes
-// OpenAPI 3.2's itemSchema instead. Summaries and descriptions come from
-// tags (summary, description; description on core.Controller for the
-// group) and the builder; openapi:"-" and Route.Hidden leave a route out.
-// A rule with no JSON Schema form is named in the operation's
-// description; a type that cannot be described, or an event declared
-// twice, fails New.
+// App.Routes describes every route (RouteInfo): method and path, module,
+// controller and handler, status, guards, the input's parameters and body
+// media types, the result's type, an SSE route's declared events, and what
+// the route says of itself for API descriptions: a summary, a description,
+// whether it is hidden, and the security schemes of its guards
+// (SecuredGuard). Routes declare these with tags (summary, description,
+// openapi:"-", events; description on core.Controller) or the builder
+// (Summary, Description, Hidden, Events; Routes.Description). An
+// Extension (WithExtension) reads the table at the end of New and may
+// serve handlers beside the routes; package openapi's document and docs
+// page are one. core itself does not depend on them, so an app that does
+// not describe its API links none of it.
 //
 // # Lifecycle
 //

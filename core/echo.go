@@ -104,42 +104,16 @@ func (a *App) register(method, path string, h HandlerFunc) {
 	a.engine.Add(method, path, h)
 }
 
-// mount serves h at path (GET and HEAD), and with subtree under path+"/"
-// too, outside the routes' pipelines: for the OpenAPI document and the
-// docs page.
-func (a *App) mount(path string, h http.Handler, subtree bool) {
-	eh := echo.WrapHandler(h)
-	a.engine.GET(path, eh)
-	a.engine.HEAD(path, eh)
-	if subtree {
-		a.engine.GET(path+"/*", eh)
-		a.engine.HEAD(path+"/*", eh)
+// mount serves an Extension's handler at m.Path (GET and HEAD), and with
+// Subtree under m.Path+"/" too, outside the routes' pipelines.
+func (a *App) mount(m Mount) {
+	h := echo.WrapHandler(m.Handler)
+	a.engine.GET(m.Path, h)
+	a.engine.HEAD(m.Path, h)
+	if m.Subtree {
+		a.engine.GET(m.Path+"/*", h)
+		a.engine.HEAD(m.Path+"/*", h)
 	}
-}
-
-// openAPIPath writes a route path as OpenAPI does: ":id" is "{id}", a
-// trailing "*" is "{wildcard}".
-func openAPIPath(path string) string {
-	var b strings.Builder
-	for i := 0; i < len(path); i++ {
-		switch {
-		case path[i] == '\\' && i+1 < len(path):
-			i++
-			b.WriteByte(path[i])
-		case path[i] == ':':
-			j := i + 1
-			for j < len(path) && path[j] != '/' {
-				j++
-			}
-			b.WriteString("{" + path[i+1:j] + "}")
-			i = j - 1
-		case path[i] == '*':
-			b.WriteString("{wildcard}")
-		default:
-			b.WriteByte(path[i])
-		}
-	}
-	return b.String()
 }
 
 // anyMethods lists the methods echo's Any registers, asked of echo itself

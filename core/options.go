@@ -31,7 +31,7 @@ type settings struct {
 	sse             []sse.Option
 	buildOptions    []module.Option
 	limits          Limits
-	openapi         *OpenAPI
+	extensions      []Extension
 }
 
 type option struct {

@@ -7,22 +7,6 @@ import (
 	"strings"
 )
 
-// RouteInfo describes a mapped route, as logged at start-up.
-type RouteInfo struct {
-	Method     string
-	Path       string
-	Module     string
-	Controller string
-	Handler    string
-	Status     int
-	Guards     int
-	// Stream is set for an SSE route.
-	Stream bool
-	// ownGuards are the types of the route's own guards (not the app's or
-	// the controller's), for the route map.
-	ownGuards []string
-}
-
 // String is the route as the route map lists it: "GET /todos/events (SSE)".
 func (r RouteInfo) String() string {
 	if r.Stream {
@@ -51,7 +35,6 @@ const routeMapDetailLimit = 100
 // declared each method and path, and the GET routes that answer HEAD.
 type routeTable struct {
 	declared   map[string]string // routeKey -> who declared it
-	described  []describedRoute  // for the OpenAPI document, when the App has one
 	heads      []headRoute       // GET routes (SSE too), answered for HEAD unless a HEAD route is declared
 	anyMethods []string          // the methods of an ANY route, asked of echo once
 }
@@ -97,10 +80,8 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 			a.recordBodyLimit([]string{http.MethodHead}, hr.path, hr.limit)
 		}
 	}
-	if a.cfg.openapi != nil {
-		if err := a.buildOpenAPI(table); err != nil {
-			return err
-		}
+	if err := a.extend(table); err != nil {
+		return err
 	}
 	detailed := len(a.routes) <= routeMapDetailLimit
 	if !detailed {
@@ -166,9 +147,6 @@ func (a *App) mapRoute(table *routeTable, ci *controllerInfo, rt *Route, appGuar
 		bodyLimit = 0
 	}
 	a.recordBodyLimit(methods, path, bodyLimit)
-	if a.cfg.openapi != nil {
-		table.described = append(table.described, describedRoute{ci: ci, rt: rt, plan: plan, path: path, guards: guards})
-	}
 	h := a.pipeline(ci, rt, plan, path, guards, bodyLimit)
 	a.register(rt.method, path, h)
 	if rt.method == http.MethodGet {
@@ -176,10 +154,7 @@ func (a *App) mapRoute(table *routeTable, ci *controllerInfo, rt *Route, appGuar
 		// (sse.Serve).
 		table.heads = append(table.heads, headRoute{path, h, bodyLimit})
 	}
-	info := RouteInfo{Method: rt.method, Path: path, Module: ci.module, Controller: ci.short, Handler: rt.name,
-		Status: rt.status, Guards: len(guards), Stream: rt.stream}
-	info.ownGuards = typeNames(rt.guards)
-	return info, nil
+	return describeRoute(ci, rt, plan, path, guards), nil
 }
 
 // checkRoute finds the mistakes a route's declaration and its handler's
@@ -193,8 +168,8 @@ func checkRoute(rt *Route, plan *handlerPlan, path string) error {
 		return nil
 	}
 	params := pathParams(path)
-	for _, f := range plan.input.pathFields {
-		if !slices.Contains(params, f.own) {
+	for _, f := range plan.input.params {
+		if f.source == sourcePath && !slices.Contains(params, f.own) {
 			return fmt.Errorf("field %s of %v reads path parameter %q, but the path %s has no :%s; add it to the path, or read the field from the query (query:%q)",
 				f.goPath, plan.input.typ, f.own, path, f.own, f.own)
 		}

@@ -45,7 +45,7 @@ type Route struct {
 	guards       []Guard
 	middleware   []MiddlewareFunc
 	filters      []ErrorFilter
-	doc          routeDoc // for the OpenAPI document
+	doc          routeDoc // for API descriptions
 }
 
 // Add declares a route for any method; handler is a method value such as

@@ -1,6 +1,40 @@
-// Package openapi makes OpenAPI 3.1 schemas (JSON Schema 2020-12) from Go
-// types and their validate rules, on kin-openapi's document model. core
-// uses it to describe a route table; it knows nothing of routes itself.
+// Package openapi describes a godanet App as an OpenAPI 3.1 document, on
+// kin-openapi's document model, and serves it with a docs page:
+//
+//	app, err := core.New(root, openapi.With(openapi.Config{Title: "Todos", Version: "1.0.0"}))
+//	doc := openapi.DocumentOf(app) // also served at /openapi.json, Swagger UI at /docs
+//
+// # The document
+//
+// With is a core.Extension: at the end of core.New it reads the route
+// table (core.RouteInfo) and Build makes the document, once. Each route
+// that is not hidden is an operation with id "Controller.Handler" (the
+// controller's type without "Controller"), tagged with its controller
+// (whose description describes the tag), with the route's summary and
+// description. It has the input's path, query and header parameters, its
+// body in each media type the route reads (properties by json or form
+// name), a response for the route's status with the result's schema
+// (JSON; text/plain for a string; application/octet-stream for []byte;
+// none for an error-only handler or 204), and the application/problem+json
+// answers the route can give: 400 where there is input (its errors[] name
+// each field), 401 and 403 where there are guards, 404 where the path has
+// parameters, 413 and 415 where there is a body, 500 always. A guard that
+// implements core.SecuredGuard adds its scheme to components and a
+// security requirement to the operations it guards.
+//
+// An SSE route is a text/event-stream response whose schema is a oneOf of
+// one object per declared event (core.Event), as huma writes it: id, event
+// (the name, as a constant), data (the event type's schema) and retry.
+// Config.ItemSchema writes OpenAPI 3.2's itemSchema instead.
+//
+// Validate rules with no JSON Schema form (see below) are named in the
+// operation's description. A type the document cannot describe fails
+// core.New with a *core.ControllerError naming the route.
+//
+// # Generator
+//
+// Build's schemas come from a Generator, which turns Go types and their
+// validate rules into JSON Schema 2020-12, and can be used on its own.
 //
 // # Schemas
 //

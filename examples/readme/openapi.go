@@ -3,6 +3,7 @@ package readme
 import (
 	"github.com/godanet/godanet/core"
 	"github.com/godanet/godanet/module"
+	"github.com/godanet/godanet/openapi"
 	"github.com/godanet/godanet/sse"
 )
 
@@ -46,7 +47,7 @@ func (c *NewsController) Routes(r *core.Routes) {
 func DocumentedApp() (*core.App, error) {
 	root := &module.Module{Name: "news", Providers: []any{sse.NewHub}, Controllers: []any{NewNewsController}}
 	// readme:begin openapi
-	app, err := core.New(root, core.WithOpenAPI(core.OpenAPI{
+	app, err := core.New(root, openapi.With(openapi.Config{
 		Title:   "News",
 		Version: "1.0.0",
 	})) // serves /openapi.json and a docs page at /docs

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/godanet/godanet/core"
+	"github.com/godanet/godanet/openapi"
 	gosse "github.com/tmaxmax/go-sse"
 	"go.uber.org/goleak"
 )
@@ -164,7 +165,7 @@ func TestReadmeOpenAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = app.Shutdown(context.Background()) })
-	op := app.OpenAPI().Paths.Value("/news").Get
+	op := openapi.DocumentOf(app).Paths.Value("/news").Get
 	stream := op.Responses.Value("200").Value.Content.Get("text/event-stream")
 	if op.Summary != "Stream the news" || stream == nil || len(stream.Schema.Value.OneOf) != 2 {
 		t.Fatalf("GET /news: %+v", op)

@@ -30,6 +30,7 @@ import (
 
 	"github.com/godanet/godanet/core"
 	"github.com/godanet/godanet/module"
+	"github.com/godanet/godanet/openapi"
 	"github.com/godanet/godanet/redisbroker"
 	"github.com/labstack/echo/v4/middleware"
 )
@@ -99,7 +100,7 @@ func newApp(token Token, backend Backend, options ...core.Option) (*core.App, er
 	options = append([]core.Option{
 		core.WithMiddleware(middleware.RequestID()),
 		core.WithLimits(core.Limits{BodyBytes: 64 << 10}),
-		core.WithOpenAPI(core.OpenAPI{Title: "Todos", Version: "1.0.0", Description: "The godanet example: todos over REST, their changes over Server-Sent Events."}),
+		openapi.With(openapi.Config{Title: "Todos", Version: "1.0.0", Description: "The godanet example: todos over REST, their changes over Server-Sent Events."}),
 	}, options...)
 	return core.New(root, options...)
 }

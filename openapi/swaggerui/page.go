@@ -54,7 +54,7 @@ func renderPage(prefix, specURL, title string, assets map[string]*asset) []byte 
 // absolute, from the document's. Swagger UI's stylesheet draws its icons
 // as data: URLs, hence data: for images. Nothing needs 'unsafe-inline':
 // init.js is a file, and Swagger UI sets styles through the DOM, which CSP
-// does not restrict (examples/docspage checks all of this in Chromium).
+// does not restrict (examples/todo's TestDocsPage checks all of this in Chromium).
 func contentSecurityPolicy(specURL string) string {
 	connect := "'self'"
 	if u, err := url.Parse(specURL); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {

@@ -6,7 +6,7 @@
 #	./update.sh 5.35.0
 #
 # Then run `go test ./openapi/swaggerui/` and, in examples/,
-# `REQUIRE_BROWSER=1 go test ./docspage/`, and commit dist/, version.go and
+# `REQUIRE_BROWSER=1 go test -run TestDocsPage ./todo/`, and commit dist/, version.go and
 # README.md together.
 set -eu
 

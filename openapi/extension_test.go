@@ -1,4 +1,4 @@
-package core_test
+package openapi_test
 
 import (
 	"encoding/json"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/godanet/godanet/core"
 	"github.com/godanet/godanet/module"
+	"github.com/godanet/godanet/openapi"
 	"github.com/godanet/godanet/sse"
 )
 
@@ -75,10 +76,10 @@ func (c *VolumeController) EventsOf(core.Context, VolumeRef) (<-chan sse.Message
 	return nil, nil
 }
 
-func booksApp(t *testing.T, o core.OpenAPI) *core.App {
+func booksApp(t *testing.T, o openapi.Config) *core.App {
 	t.Helper()
 	app, err := core.New(&module.Module{Name: "books", Controllers: []any{&VolumeController{Guard: &VolumeGuard{}}}},
-		core.WithLogger(slog.New(slog.DiscardHandler)), core.WithOpenAPI(o))
+		core.WithLogger(slog.New(slog.DiscardHandler)), openapi.With(o))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func booksApp(t *testing.T, o core.OpenAPI) *core.App {
 // table: operations, parameters, bodies, success and problem responses,
 // security and SSE events.
 func TestOpenAPIDocumentFromRouteTable(t *testing.T) {
-	doc := booksApp(t, core.OpenAPI{Title: "Books", Version: "1.0.0"}).OpenAPI()
+	doc := openapi.DocumentOf(booksApp(t, openapi.Config{Title: "Books", Version: "1.0.0"}))
 	if doc == nil || doc.OpenAPI != "3.1.0" || doc.Info.Title != "Books" {
 		t.Fatalf("document: %+v", doc)
 	}
@@ -162,7 +163,7 @@ func TestOpenAPIDocumentFromRouteTable(t *testing.T) {
 // With ItemSchema, an SSE response describes its events with OpenAPI
 // 3.2's itemSchema.
 func TestOpenAPIItemSchema(t *testing.T) {
-	doc := booksApp(t, core.OpenAPI{Title: "Books", Version: "1", ItemSchema: true}).OpenAPI()
+	doc := openapi.DocumentOf(booksApp(t, openapi.Config{Title: "Books", Version: "1", ItemSchema: true}))
 	if doc.OpenAPI != "3.2.0" {
 		t.Errorf("a document with itemSchema says it is OpenAPI %s", doc.OpenAPI)
 	}
@@ -177,7 +178,7 @@ func TestOpenAPIItemSchema(t *testing.T) {
 
 // The App serves the document as JSON, and a docs page.
 func TestOpenAPIServed(t *testing.T) {
-	app := booksApp(t, core.OpenAPI{Title: "Books", Version: "1.0.0"})
+	app := booksApp(t, openapi.Config{Title: "Books", Version: "1.0.0"})
 	srv := httptest.NewServer(app.Handler())
 	defer srv.Close()
 	res, err := http.Get(srv.URL + "/openapi.json")
@@ -241,15 +242,15 @@ func TestOpenAPIStartupErrors(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := core.New(&module.Module{Name: "m", Controllers: []any{tt.controller}},
-				core.WithLogger(slog.New(slog.DiscardHandler)), core.WithOpenAPI(core.OpenAPI{Title: "T", Version: "1"}))
+				core.WithLogger(slog.New(slog.DiscardHandler)), openapi.With(openapi.Config{Title: "T", Version: "1"}))
 			var ce *core.ControllerError
 			if !errors.As(err, &ce) || ce.Route != tt.route || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("core.New: %v; want a *core.ControllerError for %s saying %q", err, tt.route, tt.want)
 			}
 		})
 	}
-	_, err := core.New(&module.Module{Name: "m", Controllers: []any{&TickController{}}},
-		core.WithLogger(slog.New(slog.DiscardHandler)), core.WithOpenAPI(core.OpenAPI{Title: "T"}))
+	_, err := core.New(&module.Module{Name: "m", Controllers: []any{&VolumeController{Guard: &VolumeGuard{}}}},
+		core.WithLogger(slog.New(slog.DiscardHandler)), openapi.With(openapi.Config{Title: "T"}))
 	var oe *core.OptionError
 	if !errors.As(err, &oe) || !strings.Contains(err.Error(), "Version") {
 		t.Errorf("no Version: %v", err)

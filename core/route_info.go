@@ -1,0 +1,148 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+)
+
+// RouteInfo describes a mapped route: what the route map logs, what
+// App.Routes returns, and what an Extension reads of the route table to
+// describe the API (package openapi builds its document from it).
+type RouteInfo struct {
+	Method     string
+	Path       string // as declared, with ":name" parameters and a trailing "*"
+	Module     string
+	Controller string // the controller's type name, such as "TodoController"
+	Handler    string // the handler method's name
+	Status     int
+	Guards     int
+	// Stream is set for an SSE route.
+	Stream bool
+
+	// ControllerDescription describes the controller's routes as a group
+	// (the description tag on core.Controller, or Routes.Description).
+	ControllerDescription string
+	// Summary and Description describe the route; Hidden leaves it out of
+	// API descriptions (Route.Summary, Description and Hidden, or the
+	// summary, description and openapi:"-" tags).
+	Summary, Description string
+	Hidden               bool
+	// Input is the handler's input struct, or nil. Params are its fields
+	// read from the path, the query and headers, in field order, and
+	// BodyMediaTypes the Content-Types its body is read in (none when no
+	// field is read from the body).
+	Input          reflect.Type
+	Params         []Param
+	BodyMediaTypes []string
+	// Result is the type the handler returns beside its error, or nil.
+	Result reflect.Type
+	// Events are the events an SSE route declares it sends.
+	Events []EventType
+	// Security lists the schemes of the route's guards that describe one
+	// (SecuredGuard), in the order the guards run.
+	Security []SecurityScheme
+
+	controllerType string   // "*TodoController", for errors
+	ownGuards      []string // the types of the route's own guards, for the route map
+}
+
+// Param is a field of a route's input read from the path, the query or a
+// header.
+type Param struct {
+	// Name is the name the client sends: the param, query or header tag.
+	Name string
+	// In is "path", "query" or "header".
+	In string
+	// Field is the input struct's field, with its type and tags.
+	Field reflect.StructField
+}
+
+// Errorf makes a start-up error about the route, for an Extension: a
+// *ControllerError that names its module, controller and route.
+func (r RouteInfo) Errorf(format string, args ...any) error {
+	return &ControllerError{Module: r.Module, Controller: r.controllerType, Route: r.Method + " " + r.Path, Err: fmt.Errorf(format, args...)}
+}
+
+// describeRoute is the RouteInfo of a route New has checked.
+func describeRoute(ci *controllerInfo, rt *Route, plan *handlerPlan, path string, guards []Guard) RouteInfo {
+	info := RouteInfo{
+		Method: rt.method, Path: path, Module: ci.module, Controller: ci.short, Handler: rt.name,
+		Status: rt.status, Guards: len(guards), Stream: rt.stream,
+		ControllerDescription: ci.description,
+		Summary:               rt.doc.summary, Description: rt.doc.description, Hidden: rt.doc.hidden,
+		Result: plan.result, Events: rt.doc.events,
+		controllerType: ci.name, ownGuards: typeNames(rt.guards),
+	}
+	if in := plan.input; in != nil {
+		info.Input = in.typ
+		for _, f := range in.params {
+			info.Params = append(info.Params, Param{Name: f.own, In: f.source, Field: f.field})
+		}
+		if in.body {
+			info.BodyMediaTypes = in.mediaTypes
+		}
+	}
+	for _, g := range guards {
+		if sg, ok := g.(SecuredGuard); ok {
+			info.Security = append(info.Security, sg.SecurityScheme())
+		}
+	}
+	return info
+}
+
+// Extension adds to an App once its routes are mapped, from its route
+// table: package openapi's document and docs page are one. New calls
+// Extend at its end, before the lifecycle hooks, with every route; what
+// it returns is served beside the routes, and an error fails New.
+type Extension interface {
+	Extend(routes []RouteInfo) ([]Mount, error)
+	// String names the extension in errors.
+	String() string
+}
+
+// Mount is a handler an Extension serves at Path, for GET and HEAD, and
+// with Subtree at every path under Path+"/" too. It is outside the routes'
+// pipelines: app middleware applies, guards and filters do not.
+type Mount struct {
+	Path    string
+	Handler http.Handler
+	Subtree bool
+}
+
+// WithExtension adds an Extension to the App, such as openapi.With's.
+func WithExtension(e Extension) Option {
+	return option{fmt.Sprintf("WithExtension(%v)", e), func(s *settings) {
+		s.extensions = append(s.extensions, e)
+	}}
+}
+
+// Extensions returns the App's extensions, in the order of their options.
+func (a *App) Extensions() []Extension { return append([]Extension(nil), a.cfg.extensions...) }
+
+// extend runs the extensions over the route table and serves what they
+// return.
+func (a *App) extend(table *routeTable) error {
+	for _, e := range a.cfg.extensions {
+		if e == nil {
+			return &OptionError{Option: "WithExtension(nil)", Err: fmt.Errorf("the extension is nil; remove the option")}
+		}
+		mounts, err := e.Extend(a.Routes())
+		var ce *ControllerError
+		switch {
+		case errors.As(err, &ce):
+			return err // it names the route
+		case err != nil:
+			return &OptionError{Option: e.String(), Err: err}
+		}
+		for _, m := range mounts {
+			if who, taken := table.declared[routeKey(http.MethodGet, m.Path)]; taken {
+				return &OptionError{Option: e.String(), Err: fmt.Errorf("%s is taken by %s; serve the extension at another path", m.Path, who)}
+			}
+			table.declared[routeKey(http.MethodGet, m.Path)] = e.String()
+			a.mount(m)
+		}
+	}
+	return nil
+}
