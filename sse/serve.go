@@ -278,6 +278,11 @@ func (s *stream) end(err error) error {
 	}
 	s.mu.Lock()
 	s.writing = false
+	if err == nil {
+		// An abort that moved the deadline came too late to cut this
+		// write, which is done: the response can still end cleanly.
+		s.cut = false
+	}
 	if s.cfg.writeTimeout > 0 && !s.cut && !s.keepDeadline {
 		s.armed = time.Time{}
 		s.setWriteDeadline(time.Time{})
