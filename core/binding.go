@@ -28,6 +28,7 @@ const (
 	sourcePath   = "path"
 	sourceQuery  = "query"
 	sourceHeader = "header"
+	sourceCookie = "cookie"
 	sourceBody   = "body"
 )
 
@@ -49,6 +50,7 @@ type bindPlan struct {
 	path    bool
 	query   bool
 	header  bool
+	cookie  bool
 	body    bool
 	// mediaTypes are the body's accepted Content-Types: application/json
 	// for json (and untagged) fields, the two form types for form fields.
@@ -114,6 +116,8 @@ func (p *bindPlan) addFields(t reflect.Type, index []int, rooted bool, goPrefix,
 			field.own, field.source, p.query = tagName(f, "query"), sourceQuery, true
 		case tagName(f, "header") != "":
 			field.own, field.source, p.header = tagName(f, "header"), sourceHeader, true
+		case tagName(f, "cookie") != "":
+			field.own, field.source, p.cookie = tagName(f, "cookie"), sourceCookie, true
 		default:
 			if f.Tag.Get("json") == "-" {
 				continue
@@ -223,9 +227,37 @@ func (p *bindPlan) bind(c Context, dst any) error {
 			return p.paramError(c, sourceHeader, err)
 		}
 	}
+	if p.cookie {
+		if err := p.bindCookies(c, dst); err != nil {
+			return p.paramError(c, sourceCookie, err)
+		}
+	}
 	if p.path {
 		if err := b.path(c, dst); err != nil {
 			return p.paramError(c, sourcePath, err)
+		}
+	}
+	return nil
+}
+
+// bindCookies fills the cookie fields (echo's binder reads no cookies),
+// converting each value as echo's binder converts a query parameter.
+func (p *bindPlan) bindCookies(c Context, dst any) error {
+	v := reflect.ValueOf(dst).Elem()
+	for _, f := range p.params {
+		if f.source != sourceCookie {
+			continue
+		}
+		ck, err := c.Request().Cookie(f.own)
+		if err != nil {
+			continue // no such cookie: the zero value, as for a missing query parameter
+		}
+		field, err := v.FieldByIndexErr(f.field.Index)
+		if err != nil {
+			continue
+		}
+		if err := setParam(field, ck.Value); err != nil {
+			return err
 		}
 	}
 	return nil

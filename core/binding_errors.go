@@ -79,7 +79,7 @@ func (p *bindPlan) paramError(c Context, source string, err error) error {
 		}
 		for _, raw := range rawValues(c, f) {
 			if convErr := convertible(raw, f.typ); convErr != nil {
-				what := map[string]string{sourcePath: "path parameter", sourceQuery: "query parameter", sourceHeader: "header", sourceBody: "form field"}[source]
+				what := map[string]string{sourcePath: "path parameter", sourceQuery: "query parameter", sourceHeader: "header", sourceCookie: "cookie", sourceBody: "form field"}[source]
 				msg := fmt.Sprintf("must be %s, got %q", describeType(f.typ), raw)
 				return &bindError{
 					detail: fmt.Sprintf("%s %q %s", what, f.name, msg),
@@ -103,6 +103,10 @@ func rawValues(c Context, f inputField) []string {
 		return c.QueryParams()[f.name]
 	case sourceHeader:
 		return c.Request().Header.Values(f.name)
+	case sourceCookie:
+		if ck, err := c.Request().Cookie(f.name); err == nil {
+			return []string{ck.Value}
+		}
 	case sourceBody:
 		if form, err := c.FormParams(); err == nil {
 			return form[f.name]

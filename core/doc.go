@@ -53,8 +53,9 @@
 // another echo is a change inside core (echo.go, its one file that
 // imports echo). In is a struct (or pointer to one) bound with echo's
 // binder: body first
-// (json, form), then query, header, and path params. A field tagged param,
-// query or header is filled from that source only: what the body put there
+// (json, form), then query, header, cookie (read by core, converted as a
+// query parameter) and path params. A field tagged param, query, header or
+// cookie is filled from that source only: what the body put there
 // is cleared first, so a client cannot set a header-only field (a role, an
 // owner) through the JSON body. A Binder set on App.Echo() replaces these
 // steps: it reads the whole input, in its own order, and its errors answer

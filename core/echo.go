@@ -239,6 +239,72 @@ func convertible(raw string, t reflect.Type) error {
 	return err
 }
 
+// setParam sets v from raw as echo's binder sets a field from a query
+// parameter: a BindUnmarshaler or TextUnmarshaler reads itself, a pointer
+// is allocated, a slice gets one element, an empty raw leaves the zero
+// value, and numbers and booleans are parsed (convertible checks the same).
+func setParam(v reflect.Value, raw string) error {
+	if v.Kind() == reflect.Pointer {
+		if raw == "" {
+			return nil
+		}
+		p := reflect.New(v.Type().Elem())
+		if err := setParam(p.Elem(), raw); err != nil {
+			return err
+		}
+		v.Set(p)
+		return nil
+	}
+	if u, ok := v.Addr().Interface().(paramUnmarshaler); ok {
+		return u.UnmarshalParam(raw)
+	}
+	if u, ok := v.Addr().Interface().(encoding.TextUnmarshaler); ok {
+		return u.UnmarshalText([]byte(raw))
+	}
+	if v.Kind() == reflect.Slice {
+		elem := reflect.New(v.Type().Elem()).Elem()
+		if err := setParam(elem, raw); err != nil {
+			return err
+		}
+		v.Set(reflect.Append(reflect.MakeSlice(v.Type(), 0, 1), elem))
+		return nil
+	}
+	if raw == "" {
+		return nil
+	}
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(raw)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n, err := strconv.ParseInt(raw, 10, v.Type().Bits())
+		if err != nil {
+			return err
+		}
+		v.SetInt(n)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		n, err := strconv.ParseUint(raw, 10, v.Type().Bits())
+		if err != nil {
+			return err
+		}
+		v.SetUint(n)
+	case reflect.Float32, reflect.Float64:
+		n, err := strconv.ParseFloat(raw, v.Type().Bits())
+		if err != nil {
+			return err
+		}
+		v.SetFloat(n)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			return err
+		}
+		v.SetBool(b)
+	default:
+		return fmt.Errorf("a %v cannot be read from a text value", v.Type())
+	}
+	return nil
+}
+
 // httpErrorProblem is the problem for an *echo.HTTPError in err's chain,
 // with its status; nil if there is none.
 func httpErrorProblem(err error) *Problem {

@@ -454,3 +454,51 @@ func TestArgumentFramesStartEmpty(t *testing.T) {
 		}
 	}
 }
+
+// CookieInput reads two cookies.
+type CookieInput struct {
+	Session string `cookie:"session" validate:"required"`
+	Visits  int    `cookie:"visits"`
+}
+
+type CookieController struct{}
+
+func (c *CookieController) Routes(r *core.Routes) { r.POST("/me", c.Me) }
+
+func (c *CookieController) Me(_ core.Context, in CookieInput) (string, error) {
+	return fmt.Sprintf("%s %d", in.Session, in.Visits), nil
+}
+
+// A cookie field is read from its cookie, converted as a query parameter
+// is, never from the body; a value that is not of its type is a 400 that
+// names the cookie.
+func TestCookieInput(t *testing.T) {
+	_, srv := serve(t, &module.Module{Name: "cookies", Controllers: []any{&CookieController{}}})
+	post := func(body string, cookies ...*http.Cookie) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", srv.URL+"/me", strings.NewReader(body))
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	if status, body := post("", &http.Cookie{Name: "session", Value: "abc"}, &http.Cookie{Name: "visits", Value: "3"}); status != 200 || body != "abc 3" {
+		t.Fatalf("with both cookies: %d %s", status, body)
+	}
+	if status, body := post(`{"Session":"from the body","Visits":9}`); status != 400 || !strings.Contains(body, `"source":"cookie"`) {
+		t.Fatalf("a body that names the cookie fields: %d %s", status, body)
+	}
+	if status, body := post("", &http.Cookie{Name: "session", Value: "abc"}, &http.Cookie{Name: "visits", Value: "many"}); status != 400 ||
+		!strings.Contains(body, `cookie \"visits\" must be an integer`) {
+		t.Fatalf("a cookie that is not an integer: %d %s", status, body)
+	}
+}

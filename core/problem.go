@@ -29,7 +29,7 @@ type FieldError struct {
 	// Field is the name the client used: the json, param, query or header
 	// name, with dots for nested JSON fields ("address.city").
 	Field string `json:"field"`
-	// Source is where the field came from: "path", "query", "header" or "body".
+	// Source is where the field came from: "path", "query", "header", "cookie" or "body".
 	Source string `json:"source"`
 	// Rule is the check that failed: a validate tag such as "required" or
 	// "max", or "type" when the value could not be read as the field's type.

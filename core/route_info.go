@@ -30,7 +30,7 @@ type RouteInfo struct {
 	Summary, Description string
 	Hidden               bool
 	// Input is the handler's input struct, or nil. Params are its fields
-	// read from the path, the query and headers, in field order, and
+	// read from the path, the query, headers and cookies, in field order, and
 	// BodyMediaTypes the Content-Types its body is read in (none when no
 	// field is read from the body).
 	Input          reflect.Type
@@ -48,12 +48,13 @@ type RouteInfo struct {
 	ownGuards      []string // the types of the route's own guards, for the route map
 }
 
-// Param is a field of a route's input read from the path, the query or a
-// header.
+// Param is a field of a route's input read from the path, the query, a
+// header or a cookie.
 type Param struct {
-	// Name is the name the client sends: the param, query or header tag.
+	// Name is the name the client sends: the param, query, header or
+	// cookie tag.
 	Name string
-	// In is "path", "query" or "header".
+	// In is "path", "query", "header" or "cookie".
 	In string
 	// Field is the input struct's field, with its type and tags.
 	Field reflect.StructField
