@@ -14,6 +14,30 @@ import (
 	"unsafe"
 )
 
+// docItem exercises most kinds in one type.
+type docItem struct {
+	ID      int64             `json:"id" validate:"gt=0"`
+	Title   string            `json:"title" validate:"required,min=3,max=100"`
+	State   string            `json:"state" validate:"oneof=open 'in progress' done"`
+	Prio    *int              `json:"prio" validate:"omitempty,gte=1,lte=5"`
+	Tags    []string          `json:"tags" validate:"max=5,dive,alphanum"`
+	Labels  map[string]string `json:"labels"`
+	ByDay   map[int]float64   `json:"byDay"`
+	Owner   *docPerson        `json:"owner"`
+	Parent  *docItem          `json:"parent,omitempty"`
+	Due     time.Time         `json:"due"`
+	Payload []byte            `json:"payload"`
+	Extra   any               `json:"extra"`
+	Count   uint16            `json:"count,string"`
+	Pair    [2]int8           `json:"pair"`
+	Ratio   float32           `json:"ratio" validate:"gte=0,lt=1"`
+}
+
+type docPerson struct {
+	Email string `json:"email" validate:"required,email"`
+	ID    string `json:"id" validate:"uuid4"`
+}
+
 type custom struct{}
 
 func (custom) MarshalJSON() ([]byte, error) { return []byte(`1`), nil }

@@ -1,4 +1,4 @@
-package openapi
+package openapischema_test
 
 import (
 	"bytes"
@@ -15,6 +15,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
+
+	"github.com/godanet/godanet/openapi"
 )
 
 // docItem exercises most kinds in one document.
@@ -50,7 +52,7 @@ type docCreate struct {
 // TestDocumentValidates builds an OpenAPI 3.1 document from generated
 // schemas and checks it, and a response against it, with libopenapi.
 func TestDocumentValidates(t *testing.T) {
-	g := NewGenerator()
+	g := openapi.NewGenerator()
 	item, _, err := g.Schema(reflect.TypeFor[docItem]())
 	if err != nil {
 		t.Fatal(err)
