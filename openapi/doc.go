@@ -34,7 +34,9 @@
 // # Generator
 //
 // Build's schemas come from a Generator, which turns Go types and their
-// validate rules into JSON Schema 2020-12, and can be used on its own.
+// validate rules into JSON Schema 2020-12, and can be used on its own:
+// Schema for what the server writes (results, event data through
+// EventData, problems), Body and Field for what a client sends.
 //
 // # Schemas
 //
@@ -71,6 +73,30 @@
 // A nil slice or map marshals as null, hence "null" in their type lists;
 // the validate rule required removes it again.
 //
+// # Responses and requests
+//
+// Schema describes what encoding/json writes. It writes every field
+// without omitempty or omitzero (and a struct field even with
+// omitempty), so an object requires those properties, besides the ones
+// its validate rules require; a field promoted through an embedded
+// pointer is not required, since a nil pointer leaves it out. A pointer,
+// slice or map with omitempty or omitzero is left out when nil, never
+// written as null, so its schema does not allow null (a pointer to a
+// pointer, slice or map still does, as does a slice or map whose own
+// IsZero calls nil not zero). core.Problem's schema thus requires type,
+// title and status, and its errors, when present, is an array.
+//
+// Body and Field describe what a client may send: only the validate
+// rules make a property required or take null out. A named struct used
+// in a body whose schema would differ for that reason gets a component
+// of its own, its name ending in InputSuffix ("Address-Input" beside
+// "Address"); one whose schemas are the same is shared.
+//
+// EventData is an SSE event's data as package sse writes it: a string or
+// []byte goes out as it is, so its schema is {"type": "string"}; any
+// other type, named string and byte slice types included, goes out as
+// JSON and has its Schema.
+//
 // # Using the schemas
 //
 // Put Components() in the document's components.schemas once every schema
@@ -101,8 +127,8 @@
 //	alpha, alphanum     pattern ^[a-zA-Z]+$, ^[a-zA-Z0-9]+$
 //	numeric, number     pattern ^[-+]?[0-9]+(?:\.[0-9]+)?$, ^[0-9]+$
 //	dive                the rules after it apply to the items of a slice, array or map
-//	omitempty, omitnil  allow null on a pointer; the zero value skips validator's rules, while
-//	                    the schema describes the values a client sends when it sends one
+//	omitempty, omitnil  allow null on a pointer in a request; the zero value skips validator's
+//	                    rules, while the schema describes the values a client sends when it sends one
 //
 // A pointer whose first rule is not an omit rule (nor isdefault, nor a
 // conditional required_*/excluded_* rule) is required and not null, since
@@ -130,5 +156,7 @@
 // the field path and the field's type: channels, functions, complex
 // numbers, unsafe.Pointer, maps whose keys are not strings, integers or
 // TextMarshalers, interfaces with methods, and types that contain
-// themselves other than through a named struct (type List []List).
+// themselves other than through a named struct (type List []List). Its
+// message starts with "openapi: "; a caller adds its own context with
+// %w, and errors.As still finds the *TypeError.
 package openapi

@@ -22,8 +22,10 @@ type Customer struct {
 }
 
 // The schema of Customer is a $ref to its component; Address becomes a
-// component too. iso3166_1_alpha2 has no JSON Schema equivalent, so it is
-// a note, for the operation's description.
+// component too. A response always has the fields without omitempty, so
+// they are required, and never has null for age or address, which
+// omitempty leaves out when nil. iso3166_1_alpha2 has no JSON Schema
+// equivalent, so it is a note, for the operation's description.
 func ExampleGenerator_Schema() {
 	g := openapi.NewGenerator()
 	ref, notes, err := g.Schema(reflect.TypeFor[Customer]())
@@ -53,22 +55,12 @@ func ExampleGenerator_Schema() {
 	//     "Customer": {
 	//       "properties": {
 	//         "address": {
-	//           "anyOf": [
-	//             {
-	//               "$ref": "#/components/schemas/Address"
-	//             },
-	//             {
-	//               "type": "null"
-	//             }
-	//           ]
+	//           "$ref": "#/components/schemas/Address"
 	//         },
 	//         "age": {
 	//           "format": "int64",
 	//           "minimum": 18,
-	//           "type": [
-	//             "integer",
-	//             "null"
-	//           ]
+	//           "type": "integer"
 	//         },
 	//         "code": {
 	//           "type": "string"
@@ -90,7 +82,9 @@ func ExampleGenerator_Schema() {
 	//         }
 	//       },
 	//       "required": [
-	//         "name"
+	//         "name",
+	//         "plan",
+	//         "code"
 	//       ],
 	//       "type": "object"
 	//     }

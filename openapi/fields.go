@@ -17,6 +17,9 @@ type field struct {
 	sf     reflect.StructField
 	// quoted is the ",string" option: numbers and bools travel as strings.
 	quoted bool
+	// viaPointer is set for a field promoted through an embedded pointer,
+	// which encoding/json leaves out when the pointer is nil.
+	viaPointer bool
 }
 
 // namer says the wire name of a field and whether a tag gave it; skip
@@ -68,8 +71,9 @@ func jsonOption(sf reflect.StructField, option string) bool {
 // structFields lists t's properties in field order.
 func structFields(t reflect.Type, name namer, quotes bool) []field {
 	type level struct {
-		typ   reflect.Type
-		index []int
+		typ        reflect.Type
+		index      []int
+		viaPointer bool
 	}
 	var fields []field
 	next := []level{{typ: t}}
@@ -109,7 +113,7 @@ func structFields(t reflect.Type, name namer, quotes bool) []field {
 					ft = ft.Elem()
 				}
 				if sf.Anonymous && !tagged && ft.Kind() == reflect.Struct {
-					next = append(next, level{typ: ft, index: index})
+					next = append(next, level{typ: ft, index: index, viaPointer: l.viaPointer || sf.Type.Kind() == reflect.Pointer})
 					continue
 				}
 				quoted := false
@@ -122,7 +126,7 @@ func structFields(t reflect.Type, name namer, quotes bool) []field {
 					}
 				}
 				found[n]++
-				here = append(here, field{name: n, tagged: tagged, index: index, sf: sf, quoted: quoted})
+				here = append(here, field{name: n, tagged: tagged, index: index, sf: sf, quoted: quoted, viaPointer: l.viaPointer})
 			}
 		}
 		// A name taken at a shallower depth hides this depth's fields of
@@ -151,4 +155,48 @@ func structFields(t reflect.Type, name namer, quotes bool) []field {
 	out := fields
 	slices.SortStableFunc(out, func(a, b field) int { return slices.Compare(a.index, b.index) })
 	return out
+}
+
+var isZeroer = reflect.TypeFor[interface{ IsZero() bool }]()
+
+// mayOmit reports whether encoding/json can leave f out of an object:
+// omitzero leaves out any zero value, omitempty an empty one (false, 0,
+// "", a nil pointer or interface, an empty slice, map or array, but never
+// a struct), and a field promoted through a nil embedded pointer is left
+// out too.
+func (f field) mayOmit() bool {
+	if f.viaPointer || jsonOption(f.sf, "omitzero") {
+		return true
+	}
+	if !jsonOption(f.sf, "omitempty") {
+		return false
+	}
+	switch t := f.sf.Type; t.Kind() {
+	case reflect.Struct:
+		return false
+	case reflect.Array:
+		return t.Len() == 0
+	}
+	return true
+}
+
+// neverNull reports whether encoding/json, which writes a nil pointer,
+// slice or map as null, never writes f as null because an omit option
+// leaves those out: omitempty a nil (or empty) one, omitzero a nil one,
+// unless the type's own IsZero says a nil slice or map is not zero. A
+// non-nil pointer to a nil pointer, slice or map is still null.
+func (f field) neverNull() bool {
+	t := f.sf.Type
+	empty, zero := jsonOption(f.sf, "omitempty"), jsonOption(f.sf, "omitzero")
+	switch t.Kind() {
+	case reflect.Pointer:
+		switch t.Elem().Kind() {
+		case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface:
+			return false
+		}
+		return empty || zero
+	case reflect.Slice, reflect.Map:
+		return empty || zero && !t.Implements(isZeroer) && !reflect.PointerTo(t).Implements(isZeroer)
+	}
+	return false
 }

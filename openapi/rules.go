@@ -90,6 +90,34 @@ func (rs *rules) allowsNil() bool {
 	}
 }
 
+// requires reports whether the rules make a field of type t required, as
+// level says.
+func (rs *rules) requires(t reflect.Type) bool {
+	if len(rs.here) > 0 && rs.here[0].name == "-" {
+		return false
+	}
+	if t.Kind() == reflect.Pointer && !rs.allowsNil() {
+		return true
+	}
+	return rs.has("required")
+}
+
+// removesNull reports whether the rules take null out of the schema of a
+// field of type t, as level does.
+func (rs *rules) removesNull(t reflect.Type) bool {
+	if len(rs.here) > 0 && rs.here[0].name == "-" {
+		return false
+	}
+	if t.Kind() == reflect.Pointer {
+		return !rs.allowsNil()
+	}
+	return rs.has("required")
+}
+
+func (rs *rules) has(name string) bool {
+	return slices.ContainsFunc(rs.here, func(r rule) bool { return r.name == name })
+}
+
 // apply adds a field's validate rules to its schema, and says whether
 // they make the field required. Rules with no JSON Schema equivalent
 // become notes.

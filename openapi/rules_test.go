@@ -127,8 +127,8 @@ func TestRules(t *testing.T) {
 		{"omitempty pointer", tPtrStr, "omitempty,min=3", `{"type":["string","null"],"minLength":3}`, false, nil},
 		{"omitnil pointer", tPtrStr, "omitnil,min=3", `{"type":["string","null"],"minLength":3}`, false, nil},
 		{"pointer with rule not null", tPtrStr, "min=3", `{"type":"string","minLength":3}`, true, nil},
-		{"pointer to struct required", reflect.TypeFor[*docPerson](), "required", `{"$ref":"#/components/schemas/docPerson"}`, true, nil},
-		{"rule on $ref is a note", reflect.TypeFor[docPerson](), "required,min=1", `{"$ref":"#/components/schemas/docPerson"}`, true, []string{"f: min=1"}},
+		{"pointer to struct required", reflect.TypeFor[*docPerson](), "required", `{"$ref":"#/components/schemas/docPerson-Input"}`, true, nil},
+		{"rule on $ref is a note", reflect.TypeFor[docPerson](), "required,min=1", `{"$ref":"#/components/schemas/docPerson-Input"}`, true, []string{"f: min=1"}},
 
 		{"dive", tStrings, "max=3,dive,min=2,email", `{"type":["array","null"],"maxItems":3,"items":{"type":"string","minLength":2,"format":"email"}}`, false, nil},
 		{"dive required string", tStrings, "dive,required", `{"type":["array","null"],"items":{"type":"string","minLength":1}}`, false, nil},
@@ -139,11 +139,12 @@ func TestRules(t *testing.T) {
 		{"dive keys", tMap, "dive,keys,min=2,endkeys,gt=0", `{"type":["object","null"],"additionalProperties":{"type":"integer","format":"int64","exclusiveMinimum":0}}`, false, []string{"f: dive,keys,min=2,endkeys"}},
 		{"dive unknown", tStrings, "dive,hexcolor", `{"type":["array","null"],"items":{"type":"string"}}`, false, []string{"f[]: hexcolor"}},
 		{"dive on string is a note", tString, "dive,min=1", `{"type":"string"}`, false, []string{"f: dive"}},
-		{"dive on struct items", reflect.TypeFor[[]docPerson](), "dive,required", `{"type":["array","null"],"items":{"$ref":"#/components/schemas/docPerson"}}`, false, []string{"f[]: required"}},
+		{"dive on struct items", reflect.TypeFor[[]docPerson](), "dive,required", `{"type":["array","null"],"items":{"$ref":"#/components/schemas/docPerson-Input"}}`, false, []string{"f[]: required"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			g := NewGenerator()
-			ref, notes, err := g.Schema(one(c.typ, c.tag))
+			// Body, as a request reads it: only the rules make f required.
+			ref, notes, err := g.Body(one(c.typ, c.tag), "json")
 			if err != nil {
 				t.Fatal(err)
 			}

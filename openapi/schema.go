@@ -22,12 +22,27 @@ const RefPrefix = "#/components/schemas/"
 // is not safe for concurrent use; core uses one per document, at start-up.
 type Generator struct {
 	components openapi3.Schemas
-	byType     map[reflect.Type]*component
+	byType     map[key]*component
 	byName     map[string]reflect.Type
 	// inline holds the named non-struct types being described, to catch
 	// a type that contains itself where no $ref can break the cycle.
 	inline map[reflect.Type]bool
+	// differs caches inputDiffers.
+	differs map[reflect.Type]bool
 }
+
+// key is a component's type and side: a named struct read from a request
+// (input) whose schema differs from the one written in responses gets a
+// component of its own, named with InputSuffix.
+type key struct {
+	typ   reflect.Type
+	input bool
+}
+
+// InputSuffix ends the name of a request's component for a struct whose
+// response component says more ("Address-Input" beside "Address"); a Go
+// type's name cannot contain "-", so the name is never another type's.
+const InputSuffix = "-Input"
 
 // component is a named struct's schema and what its walk found.
 type component struct {
@@ -40,16 +55,17 @@ type component struct {
 // child is a component used at a path inside another schema.
 type child struct {
 	path string
-	typ  reflect.Type
+	key  key
 }
 
 // NewGenerator returns a Generator with no components yet.
 func NewGenerator() *Generator {
 	return &Generator{
 		components: openapi3.Schemas{},
-		byType:     map[reflect.Type]*component{},
+		byType:     map[key]*component{},
 		byName:     map[string]reflect.Type{},
 		inline:     map[reflect.Type]bool{},
+		differs:    map[reflect.Type]bool{},
 	}
 }
 
@@ -57,11 +73,17 @@ func NewGenerator() *Generator {
 // components. The map is the Generator's own: later calls add to it.
 func (g *Generator) Components() openapi3.Schemas { return g.components }
 
-// Schema is t's schema: a $ref to RefPrefix+name for a named struct type
-// (generated once, then reused), inline otherwise. A pointer's schema
-// also allows null. notes lists the validate rules inside t that have no
-// JSON Schema equivalent, as "field.path: rule" with wire names; err is a
-// *TypeError when t, or a field inside it, cannot be described.
+// Schema is t's schema as encoding/json writes it, for a response: a
+// $ref to RefPrefix+name for a named struct type (generated once, then
+// reused), inline otherwise. A pointer's schema also allows null. An
+// object requires the properties its validate rules require and those
+// encoding/json always writes: those without omitempty or omitzero (or
+// with omitempty on a struct), unless promoted through an embedded
+// pointer. A pointer, slice or map with omitempty or omitzero is left
+// out when nil, so it is never null. notes lists the validate rules
+// inside t that have no JSON Schema equivalent, as "field.path: rule"
+// with wire names; err is a *TypeError when t, or a field inside it,
+// cannot be described.
 func (g *Generator) Schema(t reflect.Type) (ref *openapi3.SchemaRef, notes []string, err error) {
 	w := &walk{g: g, root: t}
 	ref, err = w.schema(t, "")
@@ -71,15 +93,31 @@ func (g *Generator) Schema(t reflect.Type) (ref *openapi3.SchemaRef, notes []str
 	return ref, w.collect(), nil
 }
 
+// EventData is the schema of an SSE event's data of type t, as package
+// sse writes it: data of type string or []byte goes out as it is, so its
+// schema is {"type": "string"}; any other type, a named string or byte
+// slice type included, goes out as its JSON encoding, so its schema is
+// Schema(t) (json.RawMessage, written as it is, is JSON, so {}).
+func (g *Generator) EventData(t reflect.Type) (ref *openapi3.SchemaRef, notes []string, err error) {
+	if t == stringType || t == bytesType {
+		return inline(&openapi3.Schema{Type: types("string")}), nil, nil
+	}
+	return g.Schema(t)
+}
+
 // Body is the schema of an input struct's body: only the fields bound
 // from the body, leaving out the fields tagged param, query, header or
 // cookie, and those tagged json:"-" or nameTag:"-". Properties are named
 // by nameTag ("json" for application/json, "form" for the form types); a
 // field without that tag takes its json name, else its Go name.
 // Embedded structs without a name are flattened as encoding/json does.
-// The schema is inline, since it differs from the type's own.
+// The schema is inline, since it differs from the type's own. A client
+// may leave out any property and send null for a pointer, slice or map,
+// so only the validate rules make a property required or not null; a
+// named struct inside whose schema would differ from Schema's for that
+// reason is a component of its own, named with InputSuffix.
 func (g *Generator) Body(t reflect.Type, nameTag string) (ref *openapi3.SchemaRef, notes []string, err error) {
-	w := &walk{g: g, root: t}
+	w := &walk{g: g, root: t, input: true}
 	st := t
 	for st.Kind() == reflect.Pointer {
 		st = st.Elem()
@@ -109,7 +147,7 @@ func (g *Generator) Field(f reflect.StructField) (ref *openapi3.SchemaRef, requi
 			break
 		}
 	}
-	w := &walk{g: g, root: f.Type}
+	w := &walk{g: g, root: f.Type, input: true}
 	t := f.Type
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -124,11 +162,14 @@ func (g *Generator) Field(f reflect.StructField) (ref *openapi3.SchemaRef, requi
 }
 
 // walk is one call's descent through a type. Paths are relative to the
-// walk's root; prefix is the root's own path, for errors.
+// walk's root; prefix is the root's own path, for errors. input is set
+// for what a request sends (Body, Field), whose schemas say only what
+// the validate rules require, and clear for what encoding/json writes.
 type walk struct {
 	g        *Generator
 	root     reflect.Type
 	prefix   string
+	input    bool
 	notes    []string
 	children []child
 }
@@ -154,11 +195,11 @@ func (w *walk) collect() []string {
 	var add func(prefix string, cs []child)
 	add = func(prefix string, cs []child) {
 		for _, c := range cs {
-			if visiting[c.typ] {
+			if visiting[c.key.typ] {
 				continue
 			}
-			visiting[c.typ] = true
-			comp := w.g.byType[c.typ]
+			visiting[c.key.typ] = true
+			comp := w.g.byType[c.key]
 			p := joinPath(prefix, c.path)
 			for _, n := range comp.notes {
 				if at, text, ok := strings.Cut(n, ": "); ok {
@@ -169,7 +210,7 @@ func (w *walk) collect() []string {
 				}
 			}
 			add(p, comp.children)
-			visiting[c.typ] = false
+			visiting[c.key.typ] = false
 		}
 	}
 	add("", w.children)
@@ -190,6 +231,8 @@ func joinPath(a, b string) string {
 }
 
 var (
+	stringType        = reflect.TypeFor[string]()
+	bytesType         = reflect.TypeFor[[]byte]()
 	timeType          = reflect.TypeFor[time.Time]()
 	durationType      = reflect.TypeFor[time.Duration]()
 	rawMessageType    = reflect.TypeFor[json.RawMessage]()
@@ -367,7 +410,13 @@ func (w *walk) object(t reflect.Type, path string, name namer, quotes bool) (*op
 		if err != nil {
 			return nil, err
 		}
+		if !w.input && f.neverNull() {
+			ref = nonNull(ref)
+		}
 		ref, required := w.applyQuoted(ref, f.sf.Type, parseRules(f.sf.Tag.Get("validate")), at, f.quoted)
+		if !w.input && !f.mayOmit() {
+			required = true // encoding/json always writes it
+		}
 		s.Properties[f.name] = ref
 		if required {
 			s.Required = append(s.Required, f.name)
@@ -400,20 +449,27 @@ func quotedSchema(t reflect.Type) *openapi3.SchemaRef {
 }
 
 // component is the $ref of a named struct's component, made on first use.
+// An input walk uses the response's component where the two would be
+// the same, and one named with InputSuffix where they would not.
 func (w *walk) component(t reflect.Type, path string) (*openapi3.SchemaRef, error) {
-	w.children = append(w.children, child{path: path, typ: t})
-	if c, ok := w.g.byType[t]; ok {
+	k := key{typ: t, input: w.input && w.g.inputDiffers(t)}
+	w.children = append(w.children, child{path: path, key: k})
+	if c, ok := w.g.byType[k]; ok {
 		return openapi3.NewSchemaRef(c.ref.Ref, c.ref.Value), nil
 	}
-	name := w.g.name(t)
+	suffix := ""
+	if k.input {
+		suffix = InputSuffix
+	}
+	name := w.g.name(t, suffix)
 	c := &component{name: name, ref: openapi3.NewSchemaRef(RefPrefix+name, &openapi3.Schema{})}
-	w.g.byType[t], w.g.byName[name] = c, t
+	w.g.byType[k], w.g.byName[name] = c, t
 	// The component is registered before its fields are walked, so that
 	// a field of its own type finds it and becomes a $ref.
-	sub := &walk{g: w.g, root: w.root, prefix: joinPath(w.prefix, path)}
+	sub := &walk{g: w.g, root: w.root, prefix: joinPath(w.prefix, path), input: k.input}
 	s, err := sub.object(t, "", jsonNamer, true)
 	if err != nil {
-		delete(w.g.byType, t)
+		delete(w.g.byType, k)
 		delete(w.g.byName, name)
 		return nil, err
 	}
@@ -429,11 +485,53 @@ var (
 	pkgName     = regexp.MustCompile(`\b[A-Za-z0-9_]+\.`)
 )
 
+// inputDiffers reports whether the named struct t's schema as a request
+// reads it differs from Schema's: whether a field of t, or of a struct
+// inside it, is always written or never null by encoding/json without
+// its validate rules saying so.
+func (g *Generator) inputDiffers(t reflect.Type) bool {
+	d, ok := g.differs[t]
+	if !ok {
+		d = fieldsDiffer(t, map[reflect.Type]bool{})
+		g.differs[t] = d
+	}
+	return d
+}
+
+// fieldsDiffer is inputDiffers for any type; seen holds the structs
+// already looked at, each once.
+func fieldsDiffer(t reflect.Type, seen map[reflect.Type]bool) bool {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == timeType || t == rawMessageType || implements(t, jsonMarshaler) || implements(t, jsonUnmarshaler) ||
+		implements(t, textMarshaler) || implements(t, textUnmarshaler) {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array, reflect.Map:
+		return fieldsDiffer(t.Elem(), seen)
+	case reflect.Struct:
+		if seen[t] {
+			return false
+		}
+		seen[t] = true
+		for _, f := range structFields(t, jsonNamer, true) {
+			rs := parseRules(f.sf.Tag.Get("validate"))
+			if !f.mayOmit() && !rs.requires(f.sf.Type) || f.neverNull() && !rs.removesNull(f.sf.Type) ||
+				fieldsDiffer(f.sf.Type, seen) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // name is t's component name: its Go name, with type arguments reduced to
-// their own names ("Page[pkg/path.Todo]" becomes "Page_Todo"). A name
-// another type already has is prefixed with the package's name, then with
-// more of its path, then numbered.
-func (g *Generator) name(t reflect.Type) string {
+// their own names ("Page[pkg/path.Todo]" becomes "Page_Todo"), then
+// suffix. A name another type already has is prefixed with the package's
+// name, then with more of its path, then numbered.
+func (g *Generator) name(t reflect.Type, suffix string) string {
 	base := t.Name()
 	if i := strings.IndexByte(base, '['); i >= 0 {
 		args := base[i:]
@@ -442,7 +540,7 @@ func (g *Generator) name(t reflect.Type) string {
 		args = pkgName.ReplaceAllString(args, "")
 		base = base[:i] + args
 	}
-	base = strings.Trim(notNameChar.ReplaceAllString(base, "_"), "_")
+	base = strings.Trim(notNameChar.ReplaceAllString(base, "_"), "_") + suffix
 	if _, taken := g.byName[base]; !taken {
 		return base
 	}

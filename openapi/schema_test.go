@@ -3,7 +3,9 @@ package openapi
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"go/token"
+	"maps"
 	"net/netip"
 	"reflect"
 	"slices"
@@ -12,6 +14,11 @@ import (
 	"text/scanner"
 	"time"
 	"unsafe"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/godanet/godanet/core"
+	"github.com/godanet/godanet/sse"
 )
 
 // docItem exercises most kinds in one type.
@@ -92,7 +99,7 @@ func TestKinds(t *testing.T) {
 		{reflect.TypeFor[[]custom](), `{"type":["array","null"],"items":{}}`, []string{"[]: custom JSON (openapi.custom)"}},
 		{reflect.TypeFor[struct {
 			A string `json:"a"`
-		}](), `{"type":"object","properties":{"a":{"type":"string"}}}`, nil},
+		}](), `{"type":"object","required":["a"],"properties":{"a":{"type":"string"}}}`, nil},
 		{reflect.TypeFor[*docPerson](), `{"anyOf":[{"$ref":"#/components/schemas/docPerson"},{"type":"null"}]}`, nil},
 		{reflect.TypeFor[[]docPerson](), `{"type":["array","null"],"items":{"$ref":"#/components/schemas/docPerson"}}`, nil},
 	} {
@@ -149,13 +156,14 @@ func TestFieldNames(t *testing.T) {
 		typ  reflect.Type
 		want string
 	}{
-		{reflect.TypeFor[fieldNames](), `{"type":"object","properties":{
+		{reflect.TypeFor[fieldNames](), `{"type":"object","required":["Plain","named","quoted","qp","qs"],"properties":{
 			"Plain":{"type":"string"},"named":{"type":"string"},"omit":{"type":"string"},"Zero":{"type":"integer","format":"int64"},
 "quoted":{"type":"string","pattern":"^-?[0-9]+$"},"qp":{"type":["string","null"],"enum":["true","false",null]},
 			"qs":{"type":"string"}}}`},
 		// inner.A loses to outer's tagged a; b is tagged in both at one
 		// depth, so it is hidden; C is untagged in both, hidden too.
-		{reflect.TypeFor[outer](), `{"type":"object","properties":{
+		// d is promoted through a pointer, left out when it is nil.
+		{reflect.TypeFor[outer](), `{"type":"object","required":["a","named"],"properties":{
 			"a":{"type":"string"},"d":{"type":"string"},"named":{"$ref":"#/components/schemas/inner"}}}`},
 	} {
 		ref, _, err := g.Schema(c.typ)
@@ -203,13 +211,13 @@ func TestRecursion(t *testing.T) {
 		t.Errorf("ref = %q", ref.Ref)
 	}
 	want := map[string]string{
-		"tree": `{"type":"object","required":["other"],"properties":{
+		"tree": `{"type":"object","required":["name","children","parent","index","other"],"properties":{
 			"name":{"type":"string"},
 			"children":{"type":["array","null"],"items":{"$ref":"#/components/schemas/tree"}},
 			"parent":{"anyOf":[{"$ref":"#/components/schemas/tree"},{"type":"null"}]},
 			"index":{"type":["object","null"],"additionalProperties":{"$ref":"#/components/schemas/tree"}},
 			"other":{"$ref":"#/components/schemas/forest"}}}`,
-		"forest": `{"type":"object","properties":{
+		"forest": `{"type":"object","required":["trees","code"],"properties":{
 			"trees":{"type":["array","null"],"items":{"$ref":"#/components/schemas/tree"}},
 			"code":{"type":"string"}}}`,
 	}
@@ -450,7 +458,7 @@ func TestBody(t *testing.T) {
 			"count":{"type":"string","pattern":"^-?[0-9]+$"},
 			"noform":{"type":"string"},
 			"tags":{"type":["array","null"],"items":{"type":"string","minLength":1}},
-			"owner":{"anyOf":[{"$ref":"#/components/schemas/docPerson"},{"type":"null"}]},
+			"owner":{"anyOf":[{"$ref":"#/components/schemas/docPerson-Input"},{"type":"null"}]},
 			"meta":{"type":["object","null"],"maxProperties":3,"additionalProperties":{"type":"string"}}}}`,
 			[]string{"meta: dive,keys,alpha,endkeys"}},
 		{"form", `{"type":"object","required":["t"],"properties":{
@@ -460,7 +468,7 @@ func TestBody(t *testing.T) {
 			"Plain":{"type":"string"},
 			"count":{"type":"integer","format":"int64"},
 			"tags":{"type":["array","null"],"items":{"type":"string","minLength":1}},
-			"owner":{"anyOf":[{"$ref":"#/components/schemas/docPerson"},{"type":"null"}]},
+			"owner":{"anyOf":[{"$ref":"#/components/schemas/docPerson-Input"},{"type":"null"}]},
 			"meta":{"type":["object","null"],"maxProperties":3,"additionalProperties":{"type":"string"}}}}`,
 			[]string{"meta: dive,keys,alpha,endkeys"}},
 	} {
@@ -546,5 +554,284 @@ func TestField(t *testing.T) {
 	var te *TypeError
 	if !errors.As(err, &te) || te.Path != "bad" {
 		t.Errorf("err = %v, want a *TypeError at bad", err)
+	}
+}
+
+type zeroList []int
+
+// IsZero says a list is zero when it is empty but not nil, so omitzero
+// still writes a nil one, as null.
+func (l zeroList) IsZero() bool { return l != nil && len(l) == 0 }
+
+type base struct {
+	Created string `json:"created"`
+}
+
+type written struct {
+	*base
+	Plain    string            `json:"plain"`
+	Omit     string            `json:"omit,omitempty"`
+	Zero     int               `json:"zero,omitzero"`
+	Rule     string            `json:"rule,omitempty" validate:"required"`
+	Skip     string            `json:"skip" validate:"-"`
+	Struct   docPerson         `json:"struct,omitempty"`
+	Empty    [0]int            `json:"empty,omitempty"`
+	Full     [1]int            `json:"full,omitempty"`
+	List     []string          `json:"list,omitempty"`
+	ZList    []string          `json:"zlist,omitzero"`
+	Map      map[string]int    `json:"map,omitempty"`
+	Bytes    []byte            `json:"bytes,omitempty"`
+	Ptr      *int              `json:"ptr,omitempty" validate:"omitempty,oneof=1 2"`
+	ZPtr     *int              `json:"zptr,omitzero"`
+	Ref      *docPerson        `json:"ref,omitempty"`
+	Quoted   *bool             `json:"quoted,omitempty,string"`
+	PtrPtr   **int             `json:"ptrPtr,omitempty"`
+	PtrList  *[]int            `json:"ptrList,omitempty"`
+	Own      zeroList          `json:"own,omitzero"`
+	NullList []string          `json:"nullList"`
+	NullMap  map[string]string `json:"nullMap"`
+}
+
+// TestWritten: Schema says what encoding/json writes, Body what a client
+// may send.
+func TestWritten(t *testing.T) {
+	g := NewGenerator()
+	ref, _, err := g.Schema(reflect.TypeFor[written]())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := ref.Value
+	wantRequired := []string{"plain", "rule", "skip", "struct", "full", "nullList", "nullMap"}
+	if !slices.Equal(resp.Required, wantRequired) {
+		t.Errorf("Schema: required = %q, want %q", resp.Required, wantRequired)
+	}
+	for name, want := range map[string]string{
+		"list":     `{"type":"array","items":{"type":"string"}}`,
+		"zlist":    `{"type":"array","items":{"type":"string"}}`,
+		"map":      `{"type":"object","additionalProperties":{"type":"integer","format":"int64"}}`,
+		"bytes":    `{"type":"string","contentEncoding":"base64"}`,
+		"ptr":      `{"type":"integer","format":"int64","enum":[1,2]}`,
+		"zptr":     `{"type":"integer","format":"int64"}`,
+		"ref":      `{"$ref":"#/components/schemas/docPerson"}`,
+		"quoted":   `{"type":"string","enum":["true","false"]}`,
+		"ptrPtr":   `{"type":["integer","null"],"format":"int64"}`,
+		"ptrList":  `{"type":["array","null"],"items":{"type":"integer","format":"int64"}}`,
+		"own":      `{"type":["array","null"],"items":{"type":"integer","format":"int64"}}`,
+		"nullList": `{"type":["array","null"],"items":{"type":"string"}}`,
+	} {
+		if got, ok := equalJSON(t, resp.Properties[name], want); !ok {
+			t.Errorf("Schema: %s:\n got %s\nwant %s", name, got, want)
+		}
+	}
+
+	// The premises, from encoding/json itself: the zero value has the
+	// required properties but rule (whose zero value the rules reject),
+	// and own (whose IsZero says nil is not zero); and a value with
+	// non-nil pointers to nil has null only where the schema allows it.
+	b, _ := json.Marshal(written{})
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	wantKeys := append(slices.DeleteFunc(slices.Clone(wantRequired), func(s string) bool { return s == "rule" }), "own")
+	if got := slices.Sorted(maps.Keys(m)); !slices.Equal(got, slices.Sorted(slices.Values(wantKeys))) {
+		t.Errorf("encoding/json writes %q for the zero value, want %q: %s", got, wantKeys, b)
+	}
+	var nilInt *int
+	var nilList []int
+	b, _ = json.Marshal(written{base: &base{}, PtrPtr: &nilInt, PtrList: &nilList, Own: zeroList(nil)})
+	m = nil
+	_ = json.Unmarshal(b, &m)
+	for name, v := range m {
+		if v == nil && !slices.Contains(*resp.Properties[name].Value.Type, "null") {
+			t.Errorf("encoding/json writes %s as null, the schema does not allow it: %s", name, b)
+		}
+	}
+	if _, ok := m["created"]; !ok {
+		t.Errorf("encoding/json leaves out created of a non-nil embedded pointer: %s", b)
+	}
+
+	// A request body: only the rules require, and null stays.
+	body, _, err := g.Body(reflect.TypeFor[written](), "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := body.Value.Required; !slices.Equal(got, []string{"rule"}) {
+		t.Errorf("Body: required = %q, want [rule]", got)
+	}
+	for name, want := range map[string]string{
+		"list":   `{"type":["array","null"],"items":{"type":"string"}}`,
+		"ref":    `{"anyOf":[{"$ref":"#/components/schemas/docPerson-Input"},{"type":"null"}]}`,
+		"struct": `{"$ref":"#/components/schemas/docPerson-Input"}`,
+		"ptr":    `{"type":["integer","null"],"format":"int64","enum":[1,2,null]}`,
+	} {
+		if got, ok := equalJSON(t, body.Value.Properties[name], want); !ok {
+			t.Errorf("Body: %s:\n got %s\nwant %s", name, got, want)
+		}
+	}
+}
+
+// TestProblemSchema: a problem always has type, title and status, and
+// errors, when there, is an array.
+func TestProblemSchema(t *testing.T) {
+	g := NewGenerator()
+	if _, _, err := g.Schema(reflect.TypeFor[core.Problem]()); err != nil {
+		t.Fatal(err)
+	}
+	p := g.Components()["Problem"].Value
+	if !slices.Equal(p.Required, []string{"type", "title", "status"}) {
+		t.Errorf("required = %q", p.Required)
+	}
+	want := `{"type":"array","items":{"$ref":"#/components/schemas/FieldError"}}`
+	if got, ok := equalJSON(t, p.Properties["errors"], want); !ok {
+		t.Errorf("errors:\n got %s\nwant %s", got, want)
+	}
+	fe := g.Components()["FieldError"].Value
+	if !slices.Equal(fe.Required, []string{"field", "source", "rule", "message"}) {
+		t.Errorf("FieldError: required = %q", fe.Required)
+	}
+}
+
+type loose struct {
+	Name  string   `json:"name,omitempty"`
+	Count int      `json:"count" validate:"required"`
+	Tags  []string `json:"tags,omitempty" validate:"required"`
+}
+
+type holder struct {
+	Loose  loose     `json:"loose" validate:"required"`
+	Strict docPerson `json:"strict" validate:"required"`
+	Deep   []deep    `json:"deep,omitempty" validate:"required"`
+}
+
+// deep's own field is the same both ways, but its struct is not.
+type deep struct {
+	Inner docPerson `json:"inner" validate:"required"`
+}
+
+// TestInputComponents: a struct in a body has the response's component
+// when the two schemas are the same, and one of its own when not.
+func TestInputComponents(t *testing.T) {
+	for _, order := range []string{"schema first", "body first"} {
+		t.Run(order, func(t *testing.T) {
+			g := NewGenerator()
+			schema := func() {
+				if _, _, err := g.Schema(reflect.TypeFor[holder]()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			body := func() *openapi3.SchemaRef {
+				ref, _, err := g.Body(reflect.TypeFor[holder](), "json")
+				if err != nil {
+					t.Fatal(err)
+				}
+				return ref
+			}
+			var ref *openapi3.SchemaRef
+			if order == "schema first" {
+				schema()
+				ref = body()
+			} else {
+				ref = body()
+				schema()
+			}
+			for name, want := range map[string]string{
+				"loose":  "loose",
+				"strict": "docPerson-Input",
+				"deep":   "deep-Input",
+			} {
+				p := ref.Value.Properties[name]
+				if p.Value.Items != nil {
+					p = p.Value.Items
+				}
+				if got := strings.TrimPrefix(p.Ref, RefPrefix); got != want {
+					t.Errorf("%s: $ref %q, want %q", name, got, want)
+				}
+			}
+			names := slices.Sorted(maps.Keys(g.Components()))
+			want := []string{"deep", "deep-Input", "docPerson", "docPerson-Input", "holder", "loose"}
+			if !slices.Equal(names, want) {
+				t.Errorf("components = %q, want %q", names, want)
+			}
+			in := g.Components()["docPerson-Input"].Value
+			if !slices.Equal(in.Required, []string{"email"}) {
+				t.Errorf("docPerson-Input: required = %q", in.Required)
+			}
+			if got := g.Components()["deep-Input"].Value.Properties["inner"].Ref; got != RefPrefix+"docPerson-Input" {
+				t.Errorf("deep-Input: inner is %q", got)
+			}
+		})
+	}
+}
+
+type status string
+
+type raw []byte
+
+// TestEventData checks EventData against what package sse writes: data
+// that goes out as it is has the schema {"type": "string"}, and data that
+// goes out as JSON has its Schema.
+func TestEventData(t *testing.T) {
+	for _, c := range []struct {
+		data any
+		asIs bool // sse writes it as it is, not as JSON
+		want string
+	}{
+		{"a\nb", true, `{"type":"string"}`},
+		{[]byte("a"), true, `{"type":"string"}`},
+		{status("open"), false, `{"type":"string"}`}, // "\"open\"", a JSON string
+		{raw("a"), false, `{"type":["string","null"],"contentEncoding":"base64"}`},
+		{json.RawMessage(`{"a":1}`), true, `{}`}, // as it is, but JSON
+		{docPerson{}, false, `{"$ref":"#/components/schemas/docPerson"}`},
+		{ptr("a"), false, `{"type":["string","null"]}`},
+	} {
+		typ := reflect.TypeOf(c.data)
+		t.Run(typ.String(), func(t *testing.T) {
+			ref, _, err := NewGenerator().EventData(typ)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, ok := equalJSON(t, ref, c.want); !ok {
+				t.Errorf("\n got %s\nwant %s", got, c.want)
+			}
+			// The premise, from sse itself.
+			b, err := sse.AppendMessage(nil, sse.Message{Data: c.data})
+			if err != nil {
+				t.Fatal(err)
+			}
+			data := strings.TrimSuffix(strings.ReplaceAll(strings.TrimPrefix(string(b), "data: "), "\ndata: ", "\n"), "\n\n")
+			asIs := fmt.Sprintf("%s", c.data)
+			encoded, _ := json.Marshal(c.data)
+			want := string(encoded)
+			switch {
+			case c.asIs:
+				want = asIs
+			case want == asIs:
+				t.Fatalf("the JSON of %#v is the data as it is; pick other data", c.data)
+			}
+			if data != want {
+				t.Errorf("sse writes %q, want %q (as it is: %v)", data, want, c.asIs)
+			}
+		})
+	}
+}
+
+// TestTypeErrorWrapped: a caller's %w wrap keeps the *TypeError reachable,
+// and the message says "openapi: " once.
+func TestTypeErrorWrapped(t *testing.T) {
+	_, _, err := NewGenerator().Schema(reflect.TypeFor[withBad]())
+	wrapped := fmt.Errorf("godanet: route GET /bad: %w", err)
+	var te *TypeError
+	if !errors.As(wrapped, &te) || te != err {
+		t.Fatalf("errors.As(%v) = %v", wrapped, te)
+	}
+	if errors.Unwrap(wrapped) != err {
+		t.Errorf("Unwrap = %v", errors.Unwrap(wrapped))
+	}
+	if msg := err.Error(); !strings.HasPrefix(msg, "openapi: ") || strings.Count(msg, "openapi: ") != 1 {
+		t.Errorf("message = %q, want one %q at the start", msg, "openapi: ")
+	}
+	if got := wrapped.Error(); got != "godanet: route GET /bad: "+err.Error() {
+		t.Errorf("wrapped = %q", got)
 	}
 }

@@ -19,6 +19,9 @@ import (
 	"github.com/godanet/godanet/openapi"
 )
 
+// del marks a property to remove in a case's body.
+const del = "\x00delete"
+
 // docItem exercises most kinds in one document.
 type docItem struct {
 	ID      int64             `json:"id" validate:"gt=0"`
@@ -44,13 +47,15 @@ type docPerson struct {
 }
 
 type docCreate struct {
-	ID     int    `param:"id" validate:"gt=0"`
-	Notify bool   `query:"notify"`
-	Title  string `json:"title" validate:"required,min=3"`
+	ID     int        `param:"id" validate:"gt=0"`
+	Notify bool       `query:"notify"`
+	Title  string     `json:"title" validate:"required,min=3"`
+	Owner  *docPerson `json:"owner"`
 }
 
 // TestDocumentValidates builds an OpenAPI 3.1 document from generated
-// schemas and checks it, and a response against it, with libopenapi.
+// schemas and checks it, and requests and responses against it, with
+// libopenapi.
 func TestDocumentValidates(t *testing.T) {
 	g := openapi.NewGenerator()
 	item, _, err := g.Schema(reflect.TypeFor[docItem]())
@@ -135,6 +140,11 @@ func TestDocumentValidates(t *testing.T) {
 		{"body without title", "/items/1", `{}`, false},
 		{"body with short title", "/items/1", `{"title":"ab"}`, false},
 		{"path id 0", "/items/0", `{"title":"abc"}`, false},
+		// A client may leave out what a response always has (the owner's
+		// id: docPerson-Input), and send null.
+		{"body owner without id", "/items/1", `{"title":"abc","owner":{"email":"a@example.com"}}`, true},
+		{"body owner null", "/items/1", `{"title":"abc","owner":null}`, true},
+		{"body owner without email", "/items/1", `{"title":"abc","owner":{"id":"x"}}`, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			req := httptest.NewRequest(http.MethodPut, c.path, strings.NewReader(c.body))
@@ -156,6 +166,22 @@ func TestDocumentValidates(t *testing.T) {
 		ByDay: map[int]float64{1: 2}, Owner: &docPerson{Email: "a@example.com", ID: "0b5c9f5e-55a1-4b8f-9c2e-2f3c8f5d9a10"},
 		Parent: &docItem{ID: 2, Title: "parent", State: "open"}, Payload: []byte("hi"), Count: 7, Ratio: 0.5,
 	}
+	// with is the minimal item's JSON with some properties set, or
+	// removed when the value is del.
+	minimal := docItem{ID: 1, Title: "abc", State: "done"}
+	with := func(set map[string]any) map[string]any {
+		var m map[string]any
+		b, _ := json.Marshal(minimal)
+		_ = json.Unmarshal(b, &m)
+		for k, v := range set {
+			if v == del {
+				delete(m, k)
+			} else {
+				m[k] = v
+			}
+		}
+		return m
+	}
 	for _, c := range []struct {
 		name string
 		path string
@@ -163,7 +189,8 @@ func TestDocumentValidates(t *testing.T) {
 		ok   bool
 	}{
 		{"item", "/items/1", good, true},
-		{"nil slices and maps", "/items/1", docItem{ID: 1, Title: "abc", State: "done"}, true},
+		{"nil slices and maps", "/items/1", minimal, true},
+		{"minimal as a map", "/items/1", with(nil), true},
 		{"list", "/items", []docItem{good}, true},
 		{"nil list", "/items", []docItem(nil), true},
 		{"bad state", "/items/1", docItem{ID: 1, Title: "abc", State: "closed"}, false},
@@ -171,9 +198,16 @@ func TestDocumentValidates(t *testing.T) {
 		{"zero id", "/items/1", docItem{ID: 0, Title: "abc", State: "done"}, false},
 		{"no owner email", "/items/1", docItem{ID: 1, Title: "abc", State: "done", Owner: &docPerson{ID: "0b5c9f5e-55a1-4b8f-9c2e-2f3c8f5d9a10"}}, false},
 		{"uuid not v4", "/items/1", docItem{ID: 1, Title: "abc", State: "done", Owner: &docPerson{Email: "a@b.c", ID: "0b5c9f5e-55a1-1b8f-9c2e-2f3c8f5d9a10"}}, false},
-		{"bad pair", "/items/1", map[string]any{"id": 1, "title": "abc", "state": "done", "pair": []int{1, 2, 3}}, false},
-		{"count not quoted", "/items/1", map[string]any{"id": 1, "title": "abc", "state": "done", "count": 3}, false},
+		{"bad pair", "/items/1", with(map[string]any{"pair": []int{1, 2, 3}}), false},
+		{"count not quoted", "/items/1", with(map[string]any{"count": 3}), false},
 		{"ratio 1", "/items/1", docItem{ID: 1, Title: "abc", State: "done", Ratio: 1}, false},
+		// encoding/json always writes a field without omitempty, and never
+		// writes an omitempty pointer as null.
+		{"no due", "/items/1", with(map[string]any{"due": del}), false},
+		{"no tags", "/items/1", with(map[string]any{"tags": del}), false},
+		{"no owner", "/items/1", with(map[string]any{"owner": del}), false},
+		{"owner without id", "/items/1", with(map[string]any{"owner": map[string]any{"email": "a@b.c"}}), false},
+		{"parent null", "/items/1", with(map[string]any{"parent": nil}), false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			b, _ := json.Marshal(c.body)
