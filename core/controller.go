@@ -17,13 +17,13 @@ type controllerInfo struct {
 	name   string        // "*TodoController"
 	short  string        // "TodoController"
 	prefix string
-	// description describes the controller's routes as a group, for API
-	// descriptions.
-	description string
-	guards      []Guard
-	middleware  []MiddlewareFunc
-	filters     []ErrorFilter
-	routes      []*Route
+	// doc is what the controller says of all its routes: its description
+	// (of the group), whether they are hidden, and error statuses.
+	doc        routeDoc
+	guards     []Guard
+	middleware []MiddlewareFunc
+	filters    []ErrorFilter
+	routes     []*Route
 }
 
 // errorf formats a start-up error that says where: module, controller and,
@@ -47,7 +47,10 @@ func readController(module string, instance any) (*controllerInfo, error) {
 		f := t.Field(i)
 		if f.Type == reflect.TypeFor[Controller]() {
 			marked = true
-			ci.prefix, ci.description = f.Tag.Get("path"), f.Tag.Get("description")
+			ci.prefix, ci.doc.description = f.Tag.Get("path"), f.Tag.Get("description")
+			if err := readDocTags(f.Tag, &ci.doc); err != nil {
+				return nil, ci.errorf(nil, "%v", err)
+			}
 			if err := ci.readRefs(f.Tag, nil, &ci.guards, &ci.middleware, &ci.filters); err != nil {
 				return nil, err
 			}
@@ -77,9 +80,11 @@ func readController(module string, instance any) (*controllerInfo, error) {
 		ci.guards = append(ci.guards, r.guards...)
 		ci.middleware = append(ci.middleware, r.middleware...)
 		ci.filters = append(ci.filters, r.filters...)
-		if r.description != "" {
-			ci.description = r.description
+		if r.doc.description != "" {
+			ci.doc.description = r.doc.description
 		}
+		ci.doc.hidden = ci.doc.hidden || r.doc.hidden
+		ci.doc.errors = append(ci.doc.errors, r.doc.errors...)
 		for _, rt := range r.routes {
 			if err := ci.readBuilderRoute(rt); err != nil {
 				return nil, err

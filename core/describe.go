@@ -3,6 +3,7 @@ package core
 import (
 	"fmt"
 	"reflect"
+	"strconv"
 )
 
 // What routes say about themselves for API descriptions (RouteInfo, and
@@ -45,19 +46,20 @@ func Event[T any](name string) EventType { return EventType{Name: name, Data: re
 // SecurityScheme is how a guard authenticates, as the OpenAPI document
 // describes it (its securitySchemes): for a bearer token,
 //
-//	core.SecurityScheme{Name: "bearer", Type: "http", Scheme: "bearer"}
+//	core.SecurityScheme{Key: "bearer", Type: "http", Scheme: "bearer"}
 type SecurityScheme struct {
-	// Name is the scheme's key in the document, such as "bearer".
-	Name string
-	// Type is "http", "apiKey", "oauth2" or "openIdConnect".
+	// Key names the scheme in the document's securitySchemes, such as
+	// "bearer"; guards that share a Key share one scheme.
+	Key string
+	// Type is "http" or "apiKey".
 	Type string
 	// Scheme is the HTTP scheme of an "http" type: "bearer" or "basic".
 	Scheme string
 	// BearerFormat hints at a bearer token's format, such as "JWT".
 	BearerFormat string
-	// In and Param say where an "apiKey" is sent: "header", "query" or
+	// In and Name say where an "apiKey" is sent: "header", "query" or
 	// "cookie", and under which name.
-	In, Param string
+	In, Name string
 	// Description says more, for readers.
 	Description string
 }
@@ -73,8 +75,10 @@ type SecuredGuard interface {
 // routeDoc is what a route declares about itself for API descriptions.
 type routeDoc struct {
 	summary, description string
+	operationID          string
 	hidden               bool
 	events               []EventType
+	errors               []int // error statuses the route declares it answers
 }
 
 // Summary sets the route's one-line summary (RouteInfo.Summary).
@@ -86,6 +90,21 @@ func (rt *Route) Summary(s string) *Route {
 // Description sets the route's description (RouteInfo.Description).
 func (rt *Route) Description(s string) *Route {
 	rt.doc.description = s
+	return rt
+}
+
+// OperationID sets the route's operation id in API descriptions, instead
+// of "Controller.Handler" (RouteInfo.OperationID).
+func (rt *Route) OperationID(id string) *Route {
+	rt.doc.operationID = id
+	return rt
+}
+
+// Errors declares error statuses the route answers besides those godanet
+// gives (a domain 409, a 503 from a store), for API descriptions
+// (RouteInfo.ErrorStatuses); each is a problem+json answer.
+func (rt *Route) Errors(statuses ...int) *Route {
+	rt.doc.errors = append(rt.doc.errors, statuses...)
 	return rt
 }
 
@@ -104,20 +123,30 @@ func (rt *Route) Events(events ...EventType) *Route {
 // Description describes the controller's routes as a group (its tag in
 // API descriptions), like the description tag on core.Controller.
 func (r *Routes) Description(s string) *Routes {
-	r.description = s
+	r.doc.description = s
+	return r
+}
+
+// Hidden leaves every route of the controller out of API descriptions,
+// like openapi:"-" on core.Controller.
+func (r *Routes) Hidden() *Routes {
+	r.doc.hidden = true
+	return r
+}
+
+// Errors declares error statuses every route of the controller answers,
+// like the errors tag on core.Controller; see Route.Errors.
+func (r *Routes) Errors(statuses ...int) *Routes {
+	r.doc.errors = append(r.doc.errors, statuses...)
 	return r
 }
 
 // readTagDoc reads a marker field's summary, description, openapi and
 // events tags.
 func (ci *controllerInfo) readTagDoc(rt *Route, tag reflect.StructTag) error {
-	rt.doc.summary, rt.doc.description = tag.Get("summary"), tag.Get("description")
-	switch v := tag.Get("openapi"); v {
-	case "":
-	case "-":
-		rt.doc.hidden = true
-	default:
-		return ci.errorf(rt, "openapi tag %q is unknown; the only value is \"-\", which leaves the route out of the document", v)
+	rt.doc.summary, rt.doc.description, rt.doc.operationID = tag.Get("summary"), tag.Get("description"), tag.Get("operationId")
+	if err := readDocTags(tag, &rt.doc); err != nil {
+		return ci.errorf(rt, "%v", err)
 	}
 	name := tag.Get("events")
 	if name == "" {
@@ -139,6 +168,37 @@ func (ci *controllerInfo) readTagDoc(rt *Route, tag reflect.StructTag) error {
 	}
 	rt.doc.events = append(rt.doc.events, events...)
 	return nil
+}
+
+// readDocTags reads the openapi and errors tags of a route or of
+// core.Controller into doc.
+func readDocTags(tag reflect.StructTag, doc *routeDoc) error {
+	switch v := tag.Get("openapi"); v {
+	case "":
+	case "-":
+		doc.hidden = true
+	default:
+		return fmt.Errorf("openapi tag %q is unknown; the only value is \"-\", which leaves the route out of API descriptions", v)
+	}
+	for _, s := range splitList(tag.Get("errors")) {
+		status, err := strconv.Atoi(s)
+		if err != nil || status < 400 || status > 599 {
+			return fmt.Errorf("errors tag: %q is not an error status; list statuses from 400 to 599, such as errors:\"409,503\"", s)
+		}
+		doc.errors = append(doc.errors, status)
+	}
+	return nil
+}
+
+// checkDoc checks what a route declares for API descriptions: its error
+// statuses, and (checkEvents) its events.
+func checkDoc(rt *Route) error {
+	for _, s := range rt.doc.errors {
+		if s < 400 || s > 599 {
+			return fmt.Errorf("Errors(%d): %d is not an error status; use statuses from 400 to 599", s, s)
+		}
+	}
+	return checkEvents(rt)
 }
 
 // checkEvents checks a route's declared events: only an SSE route sends

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
+	"strings"
 )
 
 // RouteInfo describes a mapped route: what the route map logs, what
@@ -26,9 +28,18 @@ type RouteInfo struct {
 	ControllerDescription string
 	// Summary and Description describe the route; Hidden leaves it out of
 	// API descriptions (Route.Summary, Description and Hidden, or the
-	// summary, description and openapi:"-" tags).
+	// summary, description and openapi:"-" tags, on the route or on
+	// core.Controller). OperationID, when set (Route.OperationID, the
+	// operationId tag), replaces "Controller.Handler".
 	Summary, Description string
 	Hidden               bool
+	OperationID          string
+	// ErrorStatuses are the error statuses the route and its controller
+	// declare it answers (Route.Errors, Routes.Errors, the errors tag),
+	// beside those godanet gives.
+	ErrorStatuses []int
+	// BodyLimit is the route's body limit in bytes; 0 for none.
+	BodyLimit int64
 	// Input is the handler's input struct, or nil. Params are its fields
 	// read from the path, the query, headers and cookies, in field order, and
 	// BodyMediaTypes the Content-Types its body is read in (none when no
@@ -60,6 +71,18 @@ type Param struct {
 	Field reflect.StructField
 }
 
+// clone is r with slices of its own, so that App.Routes' callers cannot
+// change the App's table.
+func (r RouteInfo) clone() RouteInfo {
+	r.Params = slices.Clone(r.Params)
+	r.BodyMediaTypes = slices.Clone(r.BodyMediaTypes)
+	r.Events = slices.Clone(r.Events)
+	r.Security = slices.Clone(r.Security)
+	r.ErrorStatuses = slices.Clone(r.ErrorStatuses)
+	r.ownGuards = slices.Clone(r.ownGuards)
+	return r
+}
+
 // Errorf makes a start-up error about the route, for an Extension: a
 // *ControllerError that names its module, controller and route.
 func (r RouteInfo) Errorf(format string, args ...any) error {
@@ -67,13 +90,16 @@ func (r RouteInfo) Errorf(format string, args ...any) error {
 }
 
 // describeRoute is the RouteInfo of a route New has checked.
-func describeRoute(ci *controllerInfo, rt *Route, plan *handlerPlan, path string, guards []Guard) RouteInfo {
+func describeRoute(ci *controllerInfo, rt *Route, plan *handlerPlan, path string, guards []Guard, bodyLimit int64) RouteInfo {
 	info := RouteInfo{
 		Method: rt.method, Path: path, Module: ci.module, Controller: ci.short, Handler: rt.name,
 		Status: rt.status, Guards: len(guards), Stream: rt.stream,
-		ControllerDescription: ci.description,
-		Summary:               rt.doc.summary, Description: rt.doc.description, Hidden: rt.doc.hidden,
-		Result: plan.result, Events: rt.doc.events,
+		ControllerDescription: ci.doc.description,
+		Summary:               rt.doc.summary, Description: rt.doc.description, Hidden: rt.doc.hidden || ci.doc.hidden,
+		OperationID:   rt.doc.operationID,
+		ErrorStatuses: concat(ci.doc.errors, rt.doc.errors),
+		BodyLimit:     bodyLimit,
+		Result:        plan.result, Events: rt.doc.events,
 		controllerType: ci.name, ownGuards: typeNames(rt.guards),
 	}
 	if in := plan.input; in != nil {
@@ -138,11 +164,48 @@ func (a *App) extend(table *routeTable) error {
 			return &OptionError{Option: e.String(), Err: err}
 		}
 		for _, m := range mounts {
-			if who, taken := table.declared[routeKey(http.MethodGet, m.Path)]; taken {
-				return &OptionError{Option: e.String(), Err: fmt.Errorf("%s is taken by %s; serve the extension at another path", m.Path, who)}
+			if err := table.checkMount(m, e.String()); err != nil {
+				return &OptionError{Option: e.String(), Err: err}
 			}
-			table.declared[routeKey(http.MethodGet, m.Path)] = e.String()
 			a.mount(m)
+		}
+	}
+	return nil
+}
+
+// checkMount refuses a mount no route could reach: a path that does not
+// begin with "/" or has parameters, or one a route (or another mount) has
+// for GET or HEAD, or under whose subtree a route lies. It records the
+// mount's own paths.
+func (t *routeTable) checkMount(m Mount, who string) error {
+	switch {
+	case m.Handler == nil:
+		return fmt.Errorf("the handler for %s is nil", m.Path)
+	case !strings.HasPrefix(m.Path, "/") || strings.ContainsAny(m.Path, ":*"):
+		return fmt.Errorf("path %q must begin with \"/\" and have no parameters, such as \"/docs\"", m.Path)
+	}
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		if first, taken := t.declared[routeKey(method, m.Path)]; taken {
+			return fmt.Errorf("%s %s is taken by %s; serve it at another path", method, m.Path, first)
+		}
+	}
+	if m.Subtree {
+		prefix := strings.TrimSuffix(m.Path, "/") + "/"
+		var hidden []string
+		for key, first := range t.declared {
+			if _, path, _ := strings.Cut(key, " "); strings.HasPrefix(path, prefix) {
+				hidden = append(hidden, first)
+			}
+		}
+		if len(hidden) > 0 {
+			slices.Sort(hidden) // the same message every time
+			return fmt.Errorf("%s and what is under it would hide %s; serve it at another path", m.Path, hidden[0])
+		}
+	}
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		t.declared[routeKey(method, m.Path)] = who
+		if m.Subtree {
+			t.declared[routeKey(method, strings.TrimSuffix(m.Path, "/")+"/*")] = who
 		}
 	}
 	return nil

@@ -120,7 +120,7 @@ func (a *App) mapRoute(table *routeTable, ci *controllerInfo, rt *Route, appGuar
 	if rt.stream && rt.status != http.StatusOK {
 		return RouteInfo{}, ci.errorf(rt, "an SSE route always answers 200 (or a problem before the stream); remove its status")
 	}
-	if err := checkEvents(rt); err != nil {
+	if err := checkDoc(rt); err != nil {
 		return RouteInfo{}, ci.errorf(rt, "%v", err)
 	}
 	plan, err := newHandlerPlan(rt.handler, rt.stream)
@@ -154,7 +154,7 @@ func (a *App) mapRoute(table *routeTable, ci *controllerInfo, rt *Route, appGuar
 		// (sse.Serve).
 		table.heads = append(table.heads, headRoute{path, h, bodyLimit})
 	}
-	return describeRoute(ci, rt, plan, path, guards), nil
+	return describeRoute(ci, rt, plan, path, guards, bodyLimit), nil
 }
 
 // checkRoute finds the mistakes a route's declaration and its handler's
@@ -200,4 +200,10 @@ func typeNames(guards []Guard) []string {
 }
 
 // Routes returns the mapped routes in declaration order.
-func (a *App) Routes() []RouteInfo { return append([]RouteInfo(nil), a.routes...) }
+func (a *App) Routes() []RouteInfo {
+	routes := make([]RouteInfo, len(a.routes))
+	for i, r := range a.routes {
+		routes[i] = r.clone()
+	}
+	return routes
+}

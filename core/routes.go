@@ -20,11 +20,11 @@ type RouteDeclarer interface {
 // Routes collects a controller's routes. Its Use, Guard and Filter apply
 // to every route of the controller, like the tags on core.Controller.
 type Routes struct {
-	routes      []*Route
-	guards      []Guard
-	middleware  []MiddlewareFunc
-	filters     []ErrorFilter
-	description string
+	routes     []*Route
+	guards     []Guard
+	middleware []MiddlewareFunc
+	filters    []ErrorFilter
+	doc        routeDoc // what the controller says of all its routes
 }
 
 // Route is one declared route; its methods refine it and chain.

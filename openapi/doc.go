@@ -24,7 +24,8 @@
 //
 // An SSE route is a text/event-stream response whose schema is a oneOf of
 // one object per declared event (core.Event), as huma writes it: id, event
-// (the name, as a constant), data (the event type's schema) and retry.
+// (the name, as a constant), data (the event type's schema: a string for string
+// or []byte data, which is sent as it is) and retry.
 // Config.ItemSchema writes OpenAPI 3.2's itemSchema instead.
 //
 // Validate rules with no JSON Schema form (see below) are named in the

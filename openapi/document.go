@@ -1,9 +1,11 @@
 package openapi
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -47,13 +49,26 @@ func Build(c Config, routes []core.RouteInfo) (*openapi3.T, error) {
 	}
 	schemes := openapi3.SecuritySchemes{}
 	tags := map[string]bool{}
+	operationIDs := map[string]core.RouteInfo{}
+	templates := map[string]core.RouteInfo{} // a path with its parameters unnamed -> the first route
 	for _, r := range routes {
 		if r.Hidden {
 			continue
 		}
+		template := pathTemplate(r.Path)
+		if first, ok := templates[template]; ok && documentPath(first.Path) != documentPath(r.Path) {
+			return nil, r.Errorf("OpenAPI tells paths apart by their parameters' places, not their names, and its path is %s's, %s; hide one of them (Route.Hidden, openapi:\"-\") or change its path", first.Method+" "+first.Path, first.Path)
+		}
+		templates[template] = r
 		ops, err := describeRoute(gen, r, problem, schemes, c.ItemSchema)
 		if err != nil {
-			return nil, r.Errorf("OpenAPI: %v", err)
+			return nil, r.Errorf("it cannot be described in the OpenAPI document: %w", err)
+		}
+		for _, op := range ops {
+			if first, dup := operationIDs[op.OperationID]; dup {
+				return nil, r.Errorf("its operation id %q is also %s %s's; give one of them another with Route.OperationID or the operationId tag", op.OperationID, first.Method, first.Path)
+			}
+			operationIDs[op.OperationID] = r
 		}
 		path := documentPath(r.Path)
 		item := doc.Paths.Value(path)
@@ -73,6 +88,11 @@ func Build(c Config, routes []core.RouteInfo) (*openapi3.T, error) {
 	doc.Components = &openapi3.Components{Schemas: gen.Components()}
 	if len(schemes) > 0 {
 		doc.Components.SecuritySchemes = schemes
+	}
+	// kin-openapi's own check of the whole document: a mistake here is
+	// godanet's, and New fails rather than serve a wrong document.
+	if err := doc.Validate(context.Background(), openapi3.AllowExtraSiblingFields("itemSchema")); err != nil {
+		return nil, fmt.Errorf("openapi: the document built is not valid (a bug in package openapi; please report it): %w", err)
 	}
 	return doc, nil
 }
@@ -105,6 +125,30 @@ func documentPath(path string) string {
 // hasParams reports whether a route path has parameters.
 func hasParams(path string) bool { return documentPath(path) != path }
 
+// pathTemplate is a route path with its parameters unnamed, as OpenAPI
+// compares paths: "/files/{}" for "/files/:name" and "/files/*".
+func pathTemplate(path string) string {
+	segs := strings.Split(documentPath(path), "/")
+	for i, seg := range segs {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			segs[i] = "{}"
+		}
+	}
+	return strings.Join(segs, "/")
+}
+
+// pathNames lists a route path's parameters as the document names them:
+// "id" for ":id", "wildcard" for "*".
+func pathNames(path string) []string {
+	var names []string
+	for _, seg := range strings.Split(documentPath(path), "/") {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			names = append(names, seg[1:len(seg)-1])
+		}
+	}
+	return names
+}
+
 // controllerTag is the controller's group in the document: its type's
 // name without "Controller".
 func controllerTag(controller string) string {
@@ -117,8 +161,12 @@ func controllerTag(controller string) string {
 // describeRoute makes the route's operations: one, or one per method
 // OpenAPI knows for ANY.
 func describeRoute(gen *Generator, r core.RouteInfo, problem *openapi3.SchemaRef, schemes openapi3.SecuritySchemes, itemSchema bool) (map[string]*openapi3.Operation, error) {
+	id := r.OperationID
+	if id == "" {
+		id = controllerTag(r.Controller) + "." + r.Handler
+	}
 	op := &openapi3.Operation{
-		OperationID: controllerTag(r.Controller) + "." + r.Handler,
+		OperationID: id,
 		Tags:        []string{controllerTag(r.Controller)},
 		Summary:     r.Summary,
 		Description: r.Description,
@@ -134,17 +182,8 @@ func describeRoute(gen *Generator, r core.RouteInfo, problem *openapi3.SchemaRef
 	}
 	notes = append(notes, n...)
 	describeProblems(op, r, problem)
-	for _, s := range r.Security {
-		if s.Name == "" || s.Type == "" {
-			return nil, fmt.Errorf("a guard describes a security scheme without a Name or Type; give both, such as core.SecurityScheme{Name: \"bearer\", Type: \"http\", Scheme: \"bearer\"}")
-		}
-		schemes[s.Name] = &openapi3.SecuritySchemeRef{Value: &openapi3.SecurityScheme{
-			Type: s.Type, Scheme: s.Scheme, BearerFormat: s.BearerFormat, In: s.In, Name: s.Param, Description: s.Description,
-		}}
-		if op.Security == nil {
-			op.Security = &openapi3.SecurityRequirements{}
-		}
-		*op.Security = append(*op.Security, openapi3.SecurityRequirement{s.Name: []string{}})
+	if err := describeSecurity(op, r, schemes); err != nil {
+		return nil, err
 	}
 	if len(notes) > 0 {
 		if op.Description != "" {
@@ -164,9 +203,33 @@ func describeRoute(gen *Generator, r core.RouteInfo, problem *openapi3.SchemaRef
 	return ops, nil
 }
 
-// describeInput adds the input's parameters and request body.
+// describeSecurity makes the operation require the schemes of the route's
+// guards, all of them, as the guards all run: one requirement naming each
+// scheme.
+func describeSecurity(op *openapi3.Operation, r core.RouteInfo, schemes openapi3.SecuritySchemes) error {
+	requirement := openapi3.SecurityRequirement{}
+	for _, s := range r.Security {
+		if s.Key == "" || (s.Type != "http" && s.Type != "apiKey") {
+			return fmt.Errorf("a guard's security scheme %+v needs a Key and a Type of \"http\" or \"apiKey\", such as core.SecurityScheme{Key: \"bearer\", Type: \"http\", Scheme: \"bearer\"}", s)
+		}
+		scheme := &openapi3.SecurityScheme{Type: s.Type, Scheme: s.Scheme, BearerFormat: s.BearerFormat, In: s.In, Name: s.Name, Description: s.Description}
+		if known, ok := schemes[s.Key]; ok && !reflect.DeepEqual(known.Value, scheme) {
+			return fmt.Errorf("two guards describe security scheme %q differently; give them one description, or different Keys", s.Key)
+		}
+		schemes[s.Key] = &openapi3.SecuritySchemeRef{Value: scheme}
+		requirement[s.Key] = []string{}
+	}
+	if len(requirement) > 0 {
+		op.Security = &openapi3.SecurityRequirements{requirement}
+	}
+	return nil
+}
+
+// describeInput adds the input's parameters, the path's parameters no
+// field reads, and the request body.
 func describeInput(gen *Generator, op *openapi3.Operation, r core.RouteInfo) ([]string, error) {
 	var notes []string
+	var described []string
 	for _, p := range r.Params {
 		schema, required, n, err := gen.Field(p.Field)
 		if err != nil {
@@ -175,11 +238,25 @@ func describeInput(gen *Generator, op *openapi3.Operation, r core.RouteInfo) ([]
 		notes = append(notes, n...)
 		param := &openapi3.Parameter{Name: p.Name, In: p.In, Schema: schema, Required: required || p.In == "path"}
 		op.Parameters = append(op.Parameters, &openapi3.ParameterRef{Value: param})
+		if p.In == "path" {
+			described = append(described, p.Name)
+		}
+	}
+	for _, name := range pathNames(r.Path) {
+		if slices.Contains(described, name) || name == "*" {
+			continue
+		}
+		param := &openapi3.Parameter{Name: name, In: "path", Required: true, Schema: openapi3.NewStringSchema().NewRef()}
+		if name == "wildcard" {
+			param.Description = "The rest of the path; it may contain \"/\"."
+		}
+		op.Parameters = append(op.Parameters, &openapi3.ParameterRef{Value: param})
 	}
 	if len(r.BodyMediaTypes) == 0 {
 		return notes, nil
 	}
 	content := openapi3.Content{}
+	required := false
 	for _, mt := range r.BodyMediaTypes {
 		nameTag := "json"
 		if mt != mimeJSON {
@@ -193,8 +270,13 @@ func describeInput(gen *Generator, op *openapi3.Operation, r core.RouteInfo) ([]
 			notes = append(notes, n...)
 		}
 		content[mt] = &openapi3.MediaType{Schema: schema}
+		// An empty body is read as no fields at all: the body is required
+		// only when some field is.
+		if schema.Value != nil && len(schema.Value.Required) > 0 {
+			required = true
+		}
 	}
-	op.RequestBody = &openapi3.RequestBodyRef{Value: &openapi3.RequestBody{Required: true, Content: content}}
+	op.RequestBody = &openapi3.RequestBodyRef{Value: &openapi3.RequestBody{Required: required, Content: content}}
 	return notes, nil
 }
 
@@ -207,7 +289,7 @@ func describeSuccess(gen *Generator, op *openapi3.Operation, r core.RouteInfo, i
 	var notes []string
 	switch {
 	case r.Stream:
-		stream, n, err := describeEvents(gen, r.Events)
+		stream, n, err := describeEvents(gen, r.Events, itemSchema)
 		if err != nil {
 			return nil, err
 		}
@@ -218,6 +300,14 @@ func describeSuccess(gen *Generator, op *openapi3.Operation, r core.RouteInfo, i
 		}
 		resp.Content = openapi3.Content{mimeEventStream: mt}
 	case result == nil || status == http.StatusNoContent || status == http.StatusNotModified || status >= 300 && status < 400:
+	case result.Kind() == reflect.Interface:
+		// Written by what it holds: a string as text, []byte as bytes,
+		// anything else as JSON.
+		resp.Content = openapi3.Content{
+			mimeJSON:        &openapi3.MediaType{Schema: &openapi3.SchemaRef{Value: &openapi3.Schema{}}},
+			mimeText:        &openapi3.MediaType{Schema: openapi3.NewStringSchema().NewRef()},
+			mimeOctetStream: &openapi3.MediaType{Schema: openapi3.NewStringSchema().NewRef()},
+		}
 	case result.Kind() == reflect.String:
 		resp.Content = openapi3.NewContentWithSchema(openapi3.NewStringSchema(), []string{mimeText})
 	case result.Kind() == reflect.Slice && result.Elem().Kind() == reflect.Uint8:
@@ -240,14 +330,20 @@ func describeSuccess(gen *Generator, op *openapi3.Operation, r core.RouteInfo, i
 
 // describeEvents is an SSE stream's schema, as huma writes it: a oneOf of
 // one object per event, with the event's name as a constant and its data.
-// Without declared events, data is any value.
-func describeEvents(gen *Generator, events []core.EventType) (*openapi3.SchemaRef, []string, error) {
+// Without declared events, data is any value. For OpenAPI 3.2's
+// itemSchema, data is what the wire carries, a string, whose content is
+// the event's JSON (contentMediaType and contentSchema).
+func describeEvents(gen *Generator, events []core.EventType, itemSchema bool) (*openapi3.SchemaRef, []string, error) {
 	eventObject := func(name string, data *openapi3.SchemaRef) *openapi3.SchemaRef {
+		if itemSchema {
+			data = (&openapi3.Schema{Type: &openapi3.Types{openapi3.TypeString}, ContentMediaType: mimeJSON, ContentSchema: data}).NewRef()
+		}
+		retry := openapi3.NewIntegerSchema().WithMin(0)
 		s := &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeObject}, Required: []string{"data"}, Properties: openapi3.Schemas{
 			"id":    openapi3.NewStringSchema().NewRef(),
 			"event": openapi3.NewStringSchema().NewRef(),
 			"data":  data,
-			"retry": openapi3.NewIntegerSchema().NewRef(),
+			"retry": retry.NewRef(),
 		}}
 		if name != "" {
 			s.Title = name
@@ -264,7 +360,7 @@ func describeEvents(gen *Generator, events []core.EventType) (*openapi3.SchemaRe
 		notes []string
 	)
 	for _, e := range events {
-		data, n, err := gen.Schema(e.Data)
+		data, n, err := gen.EventData(e.Data)
 		if err != nil {
 			return nil, nil, fmt.Errorf("event %q: %w", e.Name, err)
 		}
@@ -287,7 +383,9 @@ func describeProblems(op *openapi3.Operation, r core.RouteInfo, problem *openapi
 		}})
 	}
 	if r.Input != nil {
-		add(http.StatusBadRequest, "The input is invalid; errors names each field.")
+		add(http.StatusBadRequest, "The input is invalid, or the query string cannot be read; errors names each invalid field.")
+	} else {
+		add(http.StatusBadRequest, "The query string cannot be read.")
 	}
 	if r.Guards > 0 {
 		add(http.StatusUnauthorized, "The credentials are missing or wrong.")
@@ -297,8 +395,16 @@ func describeProblems(op *openapi3.Operation, r core.RouteInfo, problem *openapi
 		add(http.StatusNotFound, "Nothing is at this path.")
 	}
 	if len(r.BodyMediaTypes) > 0 {
-		add(http.StatusRequestEntityTooLarge, "The body is larger than the route's limit.")
+		add(http.StatusRequestTimeout, "The body did not arrive in time.")
+		if r.BodyLimit > 0 {
+			add(http.StatusRequestEntityTooLarge, fmt.Sprintf("The body is larger than the route's limit of %d bytes.", r.BodyLimit))
+		}
 		add(http.StatusUnsupportedMediaType, "The body's Content-Type is not one the route reads.")
+	}
+	for _, status := range r.ErrorStatuses {
+		if op.Responses.Value(strconv.Itoa(status)) == nil {
+			add(status, http.StatusText(status)+".")
+		}
 	}
 	add(http.StatusInternalServerError, "The server failed; the body says nothing more.")
 }

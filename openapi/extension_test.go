@@ -1,6 +1,7 @@
 package openapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -41,7 +42,7 @@ type VolumeGuard struct{}
 func (VolumeGuard) CanActivate(core.Context) (bool, error) { return true, nil }
 
 func (VolumeGuard) SecurityScheme() core.SecurityScheme {
-	return core.SecurityScheme{Name: "bearer", Type: "http", Scheme: "bearer"}
+	return core.SecurityScheme{Key: "bearer", Type: "http", Scheme: "bearer"}
 }
 
 type VolumeController struct {
@@ -101,7 +102,7 @@ func TestOpenAPIDocumentFromRouteTable(t *testing.T) {
 	if list == nil || list.OperationID != "Volume.List" || list.Summary != "List the books" || len(list.Tags) != 1 || list.Tags[0] != "Volume" {
 		t.Fatalf("GET /books: %+v", list)
 	}
-	if list.Responses.Value("200") == nil || list.Responses.Value("500") == nil || list.Responses.Value("400") != nil || list.Security != nil {
+	if list.Responses.Value("200") == nil || list.Responses.Value("500") == nil || list.Responses.Value("400") == nil || list.Responses.Value("404") != nil || list.Security != nil {
 		t.Errorf("GET /books responses: %v", keys(list.Responses.Map()))
 	}
 
@@ -236,7 +237,7 @@ func TestOpenAPIStartupErrors(t *testing.T) {
 		route      string
 		want       string
 	}{
-		{"a type the document cannot describe", &UndescribableController{}, "GET /callback", "OpenAPI: result func()"},
+		{"a type the document cannot describe", &UndescribableController{}, "GET /callback", "cannot be described in the OpenAPI document: result func()"},
 		{"an event declared twice", &TwiceController{}, "GET /events", `event "changed" is declared twice`},
 		{"events on a route that is not SSE", &EventsNotSSEController{}, "GET /books", "it declares events, but it is not an SSE route"},
 	} {
@@ -263,4 +264,129 @@ func keys[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// KeyGuard takes an API key; with VolumeGuard, a route needs both.
+type KeyGuard struct{}
+
+func (KeyGuard) CanActivate(core.Context) (bool, error) { return true, nil }
+
+func (KeyGuard) SecurityScheme() core.SecurityScheme {
+	return core.SecurityScheme{Key: "key", Type: "apiKey", In: "header", Name: "X-Key"}
+}
+
+type FilesController struct {
+	core.Controller `path:"/files" errors:"503"`
+	Bearer          *VolumeGuard
+	Key             *KeyGuard
+
+	_ core.GET    `path:"/:name" handler:"Get" guards:"Bearer,Key"`
+	_ core.PUT    `path:"/:name" handler:"Put" bodylimit:"-1" operationId:"uploadFile"`
+	_ core.DELETE `path:"/all/*" handler:"Clear"`
+}
+
+func (c *FilesController) Routes(r *core.Routes) {
+	r.GET("/:name/size", c.Get).Errors(409).OperationID("fileSize")
+}
+
+func (c *FilesController) Get(core.Context) (string, error)    { return "", nil }
+func (c *FilesController) Put(_ core.Context, in Upload) error { return nil }
+func (c *FilesController) Clear(core.Context) error            { return nil }
+
+type Upload struct {
+	Data string `json:"data"`
+}
+
+type HiddenController struct {
+	core.Controller `path:"/internal" openapi:"-"`
+
+	_ core.GET `path:"/" handler:"Get"`
+}
+
+func (c *HiddenController) Get(core.Context) error { return nil }
+
+// What the route table says beyond the route itself reaches the document:
+// path parameters no field reads, guards that must all pass, a route's
+// own operation id, declared error statuses, no 413 without a body limit,
+// a body that may be empty, and a hidden controller.
+func TestOpenAPIRouteDetails(t *testing.T) {
+	app, err := core.New(&module.Module{Name: "files", Controllers: []any{
+		&FilesController{Bearer: &VolumeGuard{}, Key: &KeyGuard{}}, &HiddenController{},
+	}}, core.WithLogger(slog.New(slog.DiscardHandler)), openapi.With(openapi.Config{Title: "Files", Version: "1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := openapi.DocumentOf(app)
+	if doc.Paths.Value("/internal") != nil {
+		t.Error("a hidden controller's route is in the document")
+	}
+	get := doc.Paths.Value("/files/{name}").Get
+	if len(get.Parameters) != 1 || get.Parameters[0].Value.Name != "name" || get.Parameters[0].Value.In != "path" || !get.Parameters[0].Value.Required {
+		t.Errorf("the path parameter no field reads: %+v", get.Parameters)
+	}
+	if get.Security == nil || len(*get.Security) != 1 || len((*get.Security)[0]) != 2 {
+		t.Errorf("two guards must both pass: one requirement naming both schemes, got %+v", get.Security)
+	}
+	if get.Responses.Value("503") == nil {
+		t.Error("the controller's declared 503 is missing")
+	}
+	size := doc.Paths.Value("/files/{name}/size").Get
+	if size.Responses.Value("409") == nil || size.Responses.Value("503") == nil {
+		t.Errorf("declared statuses: %v", keys(size.Responses.Map()))
+	}
+	put := doc.Paths.Value("/files/{name}").Put
+	if put.OperationID != "uploadFile" || put.Responses.Value("413") != nil || put.Responses.Value("408") == nil || put.RequestBody.Value.Required {
+		t.Errorf("PUT: id %q, responses %v, body required %v", put.OperationID, keys(put.Responses.Map()), put.RequestBody.Value.Required)
+	}
+	clear := doc.Paths.Value("/files/all/{wildcard}").Delete
+	if clear == nil || len(clear.Parameters) != 1 || clear.Parameters[0].Value.Name != "wildcard" {
+		t.Fatalf("the wildcard route: %+v", clear)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Errorf("kin-openapi finds the document invalid: %v", err)
+	}
+}
+
+type SameIDController struct{}
+
+func (c *SameIDController) Routes(r *core.Routes) {
+	r.GET("/a", c.Get)
+	r.GET("/b", c.Get)
+}
+
+func (c *SameIDController) Get(core.Context) error { return nil }
+
+// Two routes with one operation id fail New, naming both; an undescribable
+// type's error is reachable with errors.As.
+func TestOpenAPIStartupErrorsInDetail(t *testing.T) {
+	_, err := core.New(&module.Module{Name: "m", Controllers: []any{&SameIDController{}}},
+		core.WithLogger(slog.New(slog.DiscardHandler)), openapi.With(openapi.Config{Title: "T", Version: "1"}))
+	if err == nil || !strings.Contains(err.Error(), `operation id "SameID.Get" is also GET /a's`) || !strings.Contains(err.Error(), "route GET /b") {
+		t.Errorf("one operation id twice: %v", err)
+	}
+	_, err = core.New(&module.Module{Name: "m", Controllers: []any{&UndescribableController{}}},
+		core.WithLogger(slog.New(slog.DiscardHandler)), openapi.With(openapi.Config{Title: "T", Version: "1"}))
+	var te *openapi.TypeError
+	if !errors.As(err, &te) {
+		t.Errorf("errors.As finds no *openapi.TypeError in %v", err)
+	}
+}
+
+type ClashController struct{}
+
+func (c *ClashController) Routes(r *core.Routes) {
+	r.GET("/files/:name", c.Get)
+	r.DELETE("/files/*", c.Clear)
+}
+
+func (c *ClashController) Get(core.Context) error   { return nil }
+func (c *ClashController) Clear(core.Context) error { return nil }
+
+// Two routes whose paths OpenAPI cannot tell apart fail New, naming both.
+func TestOpenAPIPathsOpenAPICannotTellApart(t *testing.T) {
+	_, err := core.New(&module.Module{Name: "m", Controllers: []any{&ClashController{}}},
+		core.WithLogger(slog.New(slog.DiscardHandler)), openapi.With(openapi.Config{Title: "T", Version: "1"}))
+	if err == nil || !strings.Contains(err.Error(), "route DELETE /files/*") || !strings.Contains(err.Error(), "GET /files/:name") {
+		t.Errorf("paths OpenAPI cannot tell apart: %v", err)
+	}
 }

@@ -20,7 +20,7 @@ type NewsGone struct {
 // SecurityScheme tells the OpenAPI document that TokenGuard takes a
 // bearer token.
 func (g *TokenGuard) SecurityScheme() core.SecurityScheme {
-	return core.SecurityScheme{Name: "bearer", Type: "http", Scheme: "bearer"}
+	return core.SecurityScheme{Key: "bearer", Type: "http", Scheme: "bearer"}
 }
 
 // NewsController is the README's documented stream.

@@ -41,7 +41,7 @@ func (g *TokenGuard) CanActivate(c core.Context) (bool, error) {
 // SecurityScheme tells the OpenAPI document how the guard authenticates:
 // the routes it guards require a bearer token.
 func (g *TokenGuard) SecurityScheme() core.SecurityScheme {
-	return core.SecurityScheme{Name: "bearer", Type: "http", Scheme: "bearer", Description: "the token the server prints at start-up (TODO_TOKEN)"}
+	return core.SecurityScheme{Key: "bearer", Type: "http", Scheme: "bearer", Description: "the token the server prints at start-up (TODO_TOKEN)"}
 }
 
 // AuthModule is a dynamic module: it is built with the token to accept.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -111,6 +112,10 @@ func TestOpenAPIContract(t *testing.T) {
 		{"PATCH", "/todos/1", `{"title":""}`, "", true, 400},
 		{"PATCH", "/todos/999", `{"done":true}`, "", true, 404},
 		{"PATCH", "/todos/1", `{"done":true}`, "", false, 401},
+		{"PATCH", "/todos/1", big, "", true, 413},
+		{"PATCH", "/todos/1", `done=true`, "application/x-www-form-urlencoded", true, 415},
+		{"GET", "/todos/0/events", "", "", false, 400},
+		{"GET", "/todos?a=%zz", "", "", false, 400},
 		{"GET", "/todos/999/events", "", "", false, 404},
 		{"DELETE", "/todos/2", "", "", true, 204},
 		{"DELETE", "/todos/2", "", "", true, 404},
@@ -174,6 +179,13 @@ func TestOpenAPIContract(t *testing.T) {
 	}
 	all := openStream(t, srv.Client(), srv.URL+"/todos/events", "")
 	one := openStream(t, srv.Client(), srv.URL+"/todos/1/events", "")
+	// A stream's answer: its status and content type are the document's.
+	for path, s := range map[string]*eventStream{"/todos/events": all, "/todos/{id}/events": one} {
+		resp := model.Model.Paths.PathItems.GetOrZero(path).Get.Responses.Codes.GetOrZero(strconv.Itoa(s.res.StatusCode))
+		if resp == nil || resp.Content.GetOrZero(s.res.Header.Get("Content-Type")) == nil {
+			t.Errorf("GET %s answered %d %s, which the document does not describe", path, s.res.StatusCode, s.res.Header.Get("Content-Type"))
+		}
+	}
 	created := do(call{method: "POST", path: "/todos", body: `{"title":"jam"}`, auth: true})
 	if created.status != 201 {
 		t.Fatalf("POST /todos answered %d", created.status)

@@ -30,7 +30,7 @@ type UpdateTodo struct {
 // and the stream of one todo are declared in Routes, to show the builder
 // next to them.
 type TodoController struct {
-	core.Controller `path:"/todos" filters:"StoreErrors" description:"Todo items, and streams of their changes"`
+	core.Controller `path:"/todos" filters:"StoreErrors" errors:"503" description:"Todo items, and streams of their changes"`
 	Todos           *TodoService
 	Hub             *sse.Hub
 	Auth            *TokenGuard
