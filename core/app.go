@@ -16,14 +16,15 @@ import (
 // App is a running godanet application: the module graph, its routes on
 // an echo instance, and the lifecycle around them.
 type App struct {
-	cfg       settings
-	logger    *slog.Logger
-	engine    *engine
-	graph     *module.Graph
-	validator *validator.Validate
-	tags      *tagChecker // for start-up only
-	routes    []RouteInfo
-	streams   streams
+	cfg        settings
+	logger     *slog.Logger
+	engine     *engine
+	graph      *module.Graph
+	validator  *validator.Validate
+	tags       *tagChecker // for start-up only
+	extensions []Extension // made by the WithExtension options, for this App
+	routes     []RouteInfo
+	streams    streams
 	// bodyLimits is each route's body limit (0: none) where it is not the
 	// App's default, by method and path, for admitBeforeMiddleware;
 	// appAdmits is set once that runs (the App has app-level middleware),

@@ -40,6 +40,7 @@ type inputField struct {
 	source string
 	typ    reflect.Type
 	field  reflect.StructField // for RouteInfo.Params
+	index  []int               // the field's place in the input, through embedded structs
 }
 
 // bindPlan is what start-up learns about a handler's input struct, so that
@@ -80,6 +81,11 @@ func newBindPlan(t reflect.Type) (*bindPlan, error) {
 	}
 	var jsonFields, formFields bool
 	p.addFields(p.typ, nil, true, "", "", &jsonFields, &formFields)
+	for _, f := range p.params {
+		if f.source == sourceCookie && !readsText(f.typ) {
+			return nil, fmt.Errorf("field %s reads cookie %q, but a %v cannot be read from a cookie's text; use a string, a number, a bool, or a type with UnmarshalText", f.goPath, f.own, f.typ)
+		}
+	}
 	if jsonFields {
 		p.mediaTypes = append(p.mediaTypes, mimeJSON)
 	}
@@ -108,7 +114,7 @@ func (p *bindPlan) addFields(t reflect.Type, index []int, rooted bool, goPrefix,
 		if !f.IsExported() {
 			continue
 		}
-		field := inputField{goPath: goPrefix + f.Name, typ: f.Type, field: f}
+		field := inputField{goPath: goPrefix + f.Name, typ: f.Type, field: f, index: at}
 		switch {
 		case tagName(f, "param") != "":
 			field.own, field.source, p.path = tagName(f, "param"), sourcePath, true
@@ -252,7 +258,7 @@ func (p *bindPlan) bindCookies(c Context, dst any) error {
 		if err != nil {
 			continue // no such cookie: the zero value, as for a missing query parameter
 		}
-		field, err := v.FieldByIndexErr(f.field.Index)
+		field, err := v.FieldByIndexErr(f.index)
 		if err != nil {
 			continue
 		}

@@ -53,7 +53,8 @@ type SecurityScheme struct {
 	Key string
 	// Type is "http" or "apiKey".
 	Type string
-	// Scheme is the HTTP scheme of an "http" type: "bearer" or "basic".
+	// Scheme is the HTTP scheme of an "http" type: "bearer", "basic",
+	// "digest" or "negotiate".
 	Scheme string
 	// BearerFormat hints at a bearer token's format, such as "JWT".
 	BearerFormat string
@@ -192,8 +193,8 @@ func readDocTags(tag reflect.StructTag, doc *routeDoc) error {
 
 // checkDoc checks what a route declares for API descriptions: its error
 // statuses, and (checkEvents) its events.
-func checkDoc(rt *Route) error {
-	for _, s := range rt.doc.errors {
+func checkDoc(rt *Route, controller routeDoc) error {
+	for _, s := range concat(controller.errors, rt.doc.errors) {
 		if s < 400 || s > 599 {
 			return fmt.Errorf("Errors(%d): %d is not an error status; use statuses from 400 to 599", s, s)
 		}

@@ -305,6 +305,23 @@ func setParam(v reflect.Value, raw string) error {
 	return nil
 }
 
+// readsText reports whether setParam can set a t from a text value.
+func readsText(t reflect.Type) bool {
+	if t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice && t.Elem().Kind() != reflect.Uint8 {
+		t = t.Elem()
+	}
+	pt := reflect.PointerTo(t)
+	if pt.Implements(reflect.TypeFor[paramUnmarshaler]()) || pt.Implements(reflect.TypeFor[encoding.TextUnmarshaler]()) {
+		return true
+	}
+	switch t.Kind() {
+	case reflect.String, reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return true
+	}
+	return false
+}
+
 // httpErrorProblem is the problem for an *echo.HTTPError in err's chain,
 // with its status; nil if there is none.
 func httpErrorProblem(err error) *Problem {

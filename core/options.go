@@ -31,7 +31,7 @@ type settings struct {
 	sse             []sse.Option
 	buildOptions    []module.Option
 	limits          Limits
-	extensions      []Extension
+	extensions      []func() Extension
 }
 
 type option struct {

@@ -502,3 +502,52 @@ func TestCookieInput(t *testing.T) {
 		t.Fatalf("a cookie that is not an integer: %d %s", status, body)
 	}
 }
+
+// Auth is embedded in an input; its cookie field is found through it.
+type Auth struct {
+	Session string `cookie:"session"`
+}
+
+type EmbeddedCookieInput struct {
+	Name string `query:"name"`
+	Auth
+}
+
+type EmbeddedCookieController struct{}
+
+func (c *EmbeddedCookieController) Routes(r *core.Routes) { r.GET("/emb", c.Get) }
+
+func (c *EmbeddedCookieController) Get(_ core.Context, in EmbeddedCookieInput) (string, error) {
+	return in.Name + " " + in.Session, nil
+}
+
+type MapCookieInput struct {
+	Prefs map[string]string `cookie:"prefs"`
+}
+
+type MapCookieController struct{}
+
+func (c *MapCookieController) Routes(r *core.Routes) { r.GET("/prefs", c.Get) }
+
+func (c *MapCookieController) Get(core.Context, MapCookieInput) error { return nil }
+
+// A cookie field inside an embedded struct is filled, and nothing else;
+// a cookie field no text can fill fails New.
+func TestCookieInputEmbeddedAndStartup(t *testing.T) {
+	_, srv := serve(t, &module.Module{Name: "emb", Controllers: []any{&EmbeddedCookieController{}}})
+	req, _ := http.NewRequest("GET", srv.URL+"/emb?name=q", nil)
+	req.AddCookie(&http.Cookie{Name: "session", Value: "abc"})
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if string(body) != "q abc" {
+		t.Fatalf("answered %d %q; want the query in Name and the cookie in Session", res.StatusCode, body)
+	}
+	_, err = core.New(&module.Module{Name: "m", Controllers: []any{&MapCookieController{}}}, core.WithLogger(slog.New(slog.DiscardHandler)))
+	if err == nil || !strings.Contains(err.Error(), `field Prefs reads cookie "prefs"`) {
+		t.Fatalf("a map cookie field: %v", err)
+	}
+}

@@ -138,23 +138,32 @@ type Mount struct {
 	Subtree bool
 }
 
-// WithExtension adds an Extension to the App, such as openapi.With's.
-func WithExtension(e Extension) Option {
-	return option{fmt.Sprintf("WithExtension(%v)", e), func(s *settings) {
-		s.extensions = append(s.extensions, e)
+// WithExtension adds an Extension to the App, such as openapi.With's:
+// newExtension makes one for each App the option is given to, so that one
+// option can serve several Apps (in tests, say), each with its own. name
+// names the option in errors.
+func WithExtension(name string, newExtension func() Extension) Option {
+	return option{name, func(s *settings) {
+		s.extensions = append(s.extensions, newExtension)
 	}}
 }
 
-// Extensions returns the App's extensions, in the order of their options.
-func (a *App) Extensions() []Extension { return append([]Extension(nil), a.cfg.extensions...) }
+// Extensions returns the App's own extensions, in the order of their
+// options.
+func (a *App) Extensions() []Extension { return append([]Extension(nil), a.extensions...) }
 
 // extend runs the extensions over the route table and serves what they
 // return.
 func (a *App) extend(table *routeTable) error {
-	for _, e := range a.cfg.extensions {
-		if e == nil {
-			return &OptionError{Option: "WithExtension(nil)", Err: fmt.Errorf("the extension is nil; remove the option")}
+	for _, newExtension := range a.cfg.extensions {
+		var e Extension
+		if newExtension != nil {
+			e = newExtension()
 		}
+		if e == nil {
+			return &OptionError{Option: "WithExtension", Err: fmt.Errorf("it made no extension; its function must return one")}
+		}
+		a.extensions = append(a.extensions, e)
 		mounts, err := e.Extend(a.Routes())
 		var ce *ControllerError
 		switch {
@@ -181,8 +190,8 @@ func (t *routeTable) checkMount(m Mount, who string) error {
 	switch {
 	case m.Handler == nil:
 		return fmt.Errorf("the handler for %s is nil", m.Path)
-	case !strings.HasPrefix(m.Path, "/") || strings.ContainsAny(m.Path, ":*"):
-		return fmt.Errorf("path %q must begin with \"/\" and have no parameters, such as \"/docs\"", m.Path)
+	case !strings.HasPrefix(m.Path, "/") || strings.ContainsAny(m.Path, ":*") || len(m.Path) > 1 && strings.HasSuffix(m.Path, "/"):
+		return fmt.Errorf("path %q must begin with \"/\", not end with one, and have no parameters, such as \"/docs\"", m.Path)
 	}
 	for _, method := range []string{http.MethodGet, http.MethodHead} {
 		if first, taken := t.declared[routeKey(method, m.Path)]; taken {

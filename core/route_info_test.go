@@ -47,11 +47,12 @@ func TestExtensionMountsAreChecked(t *testing.T) {
 		want  string
 	}{
 		{mountExtension{path: "docs"}, `path "docs" must begin with "/"`},
+		{mountExtension{path: "/docs/"}, `path "/docs/" must begin with "/", not end with one`},
 		{mountExtension{path: "/ticks"}, "GET /ticks is taken by TickController.Ticks"},
 		{mountExtension{path: "/", subtree: true}, "/ and what is under it would hide"},
 	} {
 		_, err := core.New(&module.Module{Name: "cookies", Controllers: []any{&CookieController{}, &TickController{}}},
-			core.WithLogger(slog.New(slog.DiscardHandler)), core.WithExtension(tt.mount))
+			core.WithLogger(slog.New(slog.DiscardHandler)), core.WithExtension(tt.mount.String(), func() core.Extension { return tt.mount }))
 		var oe *core.OptionError
 		if !errors.As(err, &oe) || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.mount.String()) {
 			t.Errorf("%+v: %v; want an *OptionError saying %q", tt.mount, err, tt.want)

@@ -120,7 +120,7 @@ func (a *App) mapRoute(table *routeTable, ci *controllerInfo, rt *Route, appGuar
 	if rt.stream && rt.status != http.StatusOK {
 		return RouteInfo{}, ci.errorf(rt, "an SSE route always answers 200 (or a problem before the stream); remove its status")
 	}
-	if err := checkDoc(rt); err != nil {
+	if err := checkDoc(rt, ci.doc); err != nil {
 		return RouteInfo{}, ci.errorf(rt, "%v", err)
 	}
 	plan, err := newHandlerPlan(rt.handler, rt.stream)

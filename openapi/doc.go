@@ -11,16 +11,23 @@
 // that is not hidden is an operation with id "Controller.Handler" (the
 // controller's type without "Controller"), tagged with its controller
 // (whose description describes the tag), with the route's summary and
-// description. It has the input's path, query and header parameters, its
-// body in each media type the route reads (properties by json or form
-// name), a response for the route's status with the result's schema
-// (JSON; text/plain for a string; application/octet-stream for []byte;
-// none for an error-only handler or 204), and the application/problem+json
-// answers the route can give: 400 where there is input (its errors[] name
-// each field), 401 and 403 where there are guards, 404 where the path has
-// parameters, 413 and 415 where there is a body, 500 always. A guard that
-// implements core.SecuredGuard adds its scheme to components and a
-// security requirement to the operations it guards.
+// description; core.Route.OperationID (or an operationId tag) replaces the
+// id, and two routes with one id fail core.New. It has the input's path,
+// query, header and cookie parameters (and the path's parameters no field
+// reads, as strings), its body in each media type the route reads
+// (properties by json or form name; required only when a field is), a
+// response for the route's status with the result's schema (JSON;
+// text/plain for a string; application/octet-stream for []byte; all
+// three for an interface; none for an error-only handler, 204, 304 or a
+// redirect), and the application/problem+json answers the route can give:
+// 400 on every route (an unreadable query string; with errors[] naming
+// each field where there is input), 401 and 403 where there are guards,
+// 404 where the path has parameters, 408 and 415 where there is a body,
+// 413 where it also has a limit, the statuses the route and its
+// controller declare (core.Route.Errors, an errors tag), and 500. A guard
+// that implements core.SecuredGuard adds its scheme to components, and
+// the operations it guards require it; several such guards are required
+// together, as they all run.
 //
 // An SSE route is a text/event-stream response whose schema is a oneOf of
 // one object per declared event (core.Event), as huma writes it: id, event

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -125,29 +126,27 @@ func documentPath(path string) string {
 // hasParams reports whether a route path has parameters.
 func hasParams(path string) bool { return documentPath(path) != path }
 
+// templateParam is a parameter in an OpenAPI path template.
+var templateParam = regexp.MustCompile(`\{([^{}]*)\}`)
+
 // pathTemplate is a route path with its parameters unnamed, as OpenAPI
 // compares paths: "/files/{}" for "/files/:name" and "/files/*".
 func pathTemplate(path string) string {
-	segs := strings.Split(documentPath(path), "/")
-	for i, seg := range segs {
-		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
-			segs[i] = "{}"
-		}
-	}
-	return strings.Join(segs, "/")
+	return templateParam.ReplaceAllString(documentPath(path), "{}")
 }
 
 // pathNames lists a route path's parameters as the document names them:
-// "id" for ":id", "wildcard" for "*".
+// "id" for ":id" (also inside a segment, "/v:ver"), "wildcard" for "*".
 func pathNames(path string) []string {
 	var names []string
-	for _, seg := range strings.Split(documentPath(path), "/") {
-		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
-			names = append(names, seg[1:len(seg)-1])
-		}
+	for _, m := range templateParam.FindAllStringSubmatch(documentPath(path), -1) {
+		names = append(names, m[1])
 	}
 	return names
 }
+
+// documentMethods are the methods an OpenAPI 3.1 path item has.
+var documentMethods = []string{http.MethodGet, http.MethodPut, http.MethodPost, http.MethodDelete, http.MethodOptions, http.MethodHead, http.MethodPatch, http.MethodTrace}
 
 // controllerTag is the controller's group in the document: its type's
 // name without "Controller".
@@ -192,10 +191,13 @@ func describeRoute(gen *Generator, r core.RouteInfo, problem *openapi3.SchemaRef
 		op.Description += "Validation rules this document does not express: " + strings.Join(notes, "; ") + "."
 	}
 	if r.Method != "ANY" {
+		if !slices.Contains(documentMethods, r.Method) {
+			return nil, fmt.Errorf("OpenAPI 3.1 has no method %s; leave the route out of the document with Route.Hidden or openapi:\"-\"", r.Method)
+		}
 		return map[string]*openapi3.Operation{r.Method: op}, nil
 	}
 	ops := map[string]*openapi3.Operation{}
-	for _, m := range []string{http.MethodGet, http.MethodPut, http.MethodPost, http.MethodDelete, http.MethodOptions, http.MethodHead, http.MethodPatch, http.MethodTrace} {
+	for _, m := range documentMethods {
 		each := *op
 		each.OperationID = op.OperationID + "." + strings.ToLower(m)
 		ops[m] = &each
@@ -209,8 +211,13 @@ func describeRoute(gen *Generator, r core.RouteInfo, problem *openapi3.SchemaRef
 func describeSecurity(op *openapi3.Operation, r core.RouteInfo, schemes openapi3.SecuritySchemes) error {
 	requirement := openapi3.SecurityRequirement{}
 	for _, s := range r.Security {
-		if s.Key == "" || (s.Type != "http" && s.Type != "apiKey") {
+		switch {
+		case s.Key == "" || (s.Type != "http" && s.Type != "apiKey"):
 			return fmt.Errorf("a guard's security scheme %+v needs a Key and a Type of \"http\" or \"apiKey\", such as core.SecurityScheme{Key: \"bearer\", Type: \"http\", Scheme: \"bearer\"}", s)
+		case s.Type == "http" && !slices.Contains([]string{"basic", "bearer", "digest", "negotiate"}, strings.ToLower(s.Scheme)):
+			return fmt.Errorf("a guard's http security scheme %q has Scheme %q; use \"basic\", \"bearer\", \"digest\" or \"negotiate\"", s.Key, s.Scheme)
+		case s.Type == "apiKey" && (s.Name == "" || !slices.Contains([]string{"query", "header", "cookie"}, s.In)):
+			return fmt.Errorf("a guard's apiKey security scheme %q needs In (\"query\", \"header\" or \"cookie\") and the key's Name", s.Key)
 		}
 		scheme := &openapi3.SecurityScheme{Type: s.Type, Scheme: s.Scheme, BearerFormat: s.BearerFormat, In: s.In, Name: s.Name, Description: s.Description}
 		if known, ok := schemes[s.Key]; ok && !reflect.DeepEqual(known.Value, scheme) {
@@ -236,14 +243,18 @@ func describeInput(gen *Generator, op *openapi3.Operation, r core.RouteInfo) ([]
 			return nil, fmt.Errorf("field %s: %w", p.Field.Name, err)
 		}
 		notes = append(notes, n...)
-		param := &openapi3.Parameter{Name: p.Name, In: p.In, Schema: schema, Required: required || p.In == "path"}
+		name := p.Name
+		if p.In == "path" && name == "*" {
+			name = "wildcard" // as documentPath writes "*"
+		}
+		param := &openapi3.Parameter{Name: name, In: p.In, Schema: schema, Required: required || p.In == "path"}
 		op.Parameters = append(op.Parameters, &openapi3.ParameterRef{Value: param})
 		if p.In == "path" {
-			described = append(described, p.Name)
+			described = append(described, name)
 		}
 	}
 	for _, name := range pathNames(r.Path) {
-		if slices.Contains(described, name) || name == "*" {
+		if slices.Contains(described, name) {
 			continue
 		}
 		param := &openapi3.Parameter{Name: name, In: "path", Required: true, Schema: openapi3.NewStringSchema().NewRef()}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -38,7 +39,9 @@ type Config struct {
 //
 // A route whose types cannot be described fails core.New, naming the
 // route. DocumentOf returns the document.
-func With(c Config) core.Option { return core.WithExtension(&extension{config: c}) }
+func With(c Config) core.Option {
+	return core.WithExtension(fmt.Sprintf("openapi.With(%q)", c.Title), func() core.Extension { return &extension{config: c} })
+}
 
 // DocumentOf returns the document With built for app, or nil when app has
 // none. Marshal it with encoding/json to write it to a file; do not change
@@ -73,6 +76,9 @@ func (x *extension) Extend(routes []core.RouteInfo) ([]core.Mount, error) {
 		return nil, fmt.Errorf("openapi: writing the document: %w", err)
 	}
 	documentPath, docsPath := orDefault(x.config.DocumentPath, "/openapi.json"), orDefault(x.config.DocsPath, "/docs")
+	if len(docsPath) > 1 {
+		docsPath = strings.TrimSuffix(docsPath, "/") // "/docs/" is "/docs"
+	}
 	var mounts []core.Mount
 	if documentPath != "-" {
 		mounts = append(mounts, core.Mount{Path: documentPath, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

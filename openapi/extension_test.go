@@ -390,3 +390,105 @@ func TestOpenAPIPathsOpenAPICannotTellApart(t *testing.T) {
 		t.Errorf("paths OpenAPI cannot tell apart: %v", err)
 	}
 }
+
+// Rest reads the wildcard of its route.
+type Rest struct {
+	Path string `param:"*"`
+}
+
+type ShapesController struct{}
+
+func (c *ShapesController) Routes(r *core.Routes) {
+	r.GET("/files/*", c.Rest)
+	r.GET("/v:ver/x", c.Plain)
+	r.GET("/static*", c.Plain).OperationID("static")
+	r.Add("PROPFIND", "/dav", c.Plain).Hidden()
+}
+
+func (c *ShapesController) Rest(core.Context, Rest) error { return nil }
+func (c *ShapesController) Plain(core.Context) error      { return nil }
+
+type PropfindController struct{}
+
+func (c *PropfindController) Routes(r *core.Routes) { r.Add("PROPFIND", "/dav", c.Plain) }
+
+func (c *PropfindController) Plain(core.Context) error { return nil }
+
+// BadSchemeGuard describes an http scheme without its Scheme.
+type BadSchemeGuard struct{}
+
+func (BadSchemeGuard) CanActivate(core.Context) (bool, error) { return true, nil }
+
+func (BadSchemeGuard) SecurityScheme() core.SecurityScheme {
+	return core.SecurityScheme{Key: "b", Type: "http"}
+}
+
+type BadSchemeController struct{ Guard *BadSchemeGuard }
+
+func (c *BadSchemeController) Routes(r *core.Routes) { r.GET("/s", c.Plain).Guard(c.Guard) }
+
+func (c *BadSchemeController) Plain(core.Context) error { return nil }
+
+type BadErrorsController struct{}
+
+func (c *BadErrorsController) Routes(r *core.Routes) {
+	r.Errors(200)
+	r.GET("/e", c.Plain)
+}
+
+func (c *BadErrorsController) Plain(core.Context) error { return nil }
+
+// Path shapes a valid app may use make a valid document; a method OpenAPI
+// 3.1 lacks, an incomplete security scheme and a controller's status that
+// is no error fail New naming the route or the controller.
+func TestOpenAPIPathShapesAndMistakes(t *testing.T) {
+	app, err := core.New(&module.Module{Name: "m", Controllers: []any{&ShapesController{}}},
+		core.WithLogger(slog.New(slog.DiscardHandler)), openapi.With(openapi.Config{Title: "T", Version: "1"}))
+	if err != nil {
+		t.Fatalf("valid shapes: %v", err)
+	}
+	doc := openapi.DocumentOf(app)
+	for path, param := range map[string]string{"/files/{wildcard}": "wildcard", "/v{ver}/x": "ver", "/static{wildcard}": "wildcard"} {
+		item := doc.Paths.Value(path)
+		if item == nil || item.Get == nil || len(item.Get.Parameters) != 1 || item.Get.Parameters[0].Value.Name != param {
+			t.Errorf("%s: %+v", path, item)
+		}
+	}
+	for _, tt := range []struct {
+		controller any
+		want       string
+	}{
+		{&PropfindController{}, "route PROPFIND /dav: it cannot be described in the OpenAPI document: OpenAPI 3.1 has no method PROPFIND"},
+		{&BadSchemeController{Guard: &BadSchemeGuard{}}, `route GET /s: it cannot be described in the OpenAPI document: a guard's http security scheme "b" has Scheme ""`},
+		{&BadErrorsController{}, "route GET /e: Errors(200): 200 is not an error status"},
+	} {
+		_, err := core.New(&module.Module{Name: "m", Controllers: []any{tt.controller}},
+			core.WithLogger(slog.New(slog.DiscardHandler)), openapi.With(openapi.Config{Title: "T", Version: "1"}))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%T: %v; want %q", tt.controller, err, tt.want)
+		}
+	}
+}
+
+// One openapi.With option given to two Apps gives each its own document.
+func TestOpenAPIOptionForTwoApps(t *testing.T) {
+	opt := openapi.With(openapi.Config{Title: "T", Version: "1"})
+	first, err := core.New(&module.Module{Name: "a", Controllers: []any{&HiddenController{}, &ClashFreeController{}}}, core.WithLogger(slog.New(slog.DiscardHandler)), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := core.New(&module.Module{Name: "b", Controllers: []any{&ShapesController{}}}, core.WithLogger(slog.New(slog.DiscardHandler)), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if openapi.DocumentOf(first).Paths.Value("/clash-free") == nil || openapi.DocumentOf(first).Paths.Value("/files/{wildcard}") != nil ||
+		openapi.DocumentOf(second).Paths.Value("/files/{wildcard}") == nil {
+		t.Error("the two Apps share one document")
+	}
+}
+
+type ClashFreeController struct{}
+
+func (c *ClashFreeController) Routes(r *core.Routes) { r.GET("/clash-free", c.Plain) }
+
+func (c *ClashFreeController) Plain(core.Context) error { return nil }

@@ -278,10 +278,15 @@ func (s *stream) end(err error) error {
 	}
 	s.mu.Lock()
 	s.writing = false
-	if err == nil {
+	if err == nil && s.cut {
 		// An abort that moved the deadline came too late to cut this
 		// write, which is done: the response can still end cleanly.
+		// (With a WriteTimeout, finish arms the deadline for the end;
+		// without one, the deadline moved to now must go.)
 		s.cut = false
+		if s.cfg.writeTimeout <= 0 {
+			s.setWriteDeadline(time.Time{})
+		}
 	}
 	if s.cfg.writeTimeout > 0 && !s.cut && !s.keepDeadline {
 		s.armed = time.Time{}
