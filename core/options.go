@@ -32,6 +32,8 @@ type settings struct {
 	buildOptions    []module.Option
 	limits          Limits
 	extensions      []func() Extension
+	prefix          string                 // WithPrefix's, cleaned: "" or "/api"
+	guardOverrides  map[reflect.Type]Guard // OverrideGuard's, by the guard's type
 }
 
 type option struct {
