@@ -17,6 +17,11 @@ type controllerInfo struct {
 	name   string        // "*TodoController"
 	short  string        // "TodoController"
 	prefix string
+	// appPrefix is WithPrefix's, cleaned; version is the controller's
+	// version, checked ("" for none). Both go before prefix in a route's
+	// path (controllerInfo.path).
+	appPrefix string
+	version   string
 	// doc is what the controller says of all its routes: its description
 	// (of the group), whether they are hidden, and error statuses.
 	doc        routeDoc
@@ -31,15 +36,16 @@ type controllerInfo struct {
 func (ci *controllerInfo) errorf(rt *Route, format string, args ...any) error {
 	e := &ControllerError{Module: ci.module, Controller: ci.name, Err: fmt.Errorf(format, args...)}
 	if rt != nil {
-		e.Route = rt.method + " " + joinPath(ci.prefix, rt.path)
+		e.Route = rt.method + " " + ci.path(rt)
 	}
 	return e
 }
 
-// readController reads a controller's tags and calls its Routes method.
-func readController(module string, instance any) (*controllerInfo, error) {
+// readController reads a controller's tags and calls its Routes method;
+// appPrefix is WithPrefix's, cleaned.
+func readController(module string, instance any, appPrefix string) (*controllerInfo, error) {
 	v := reflect.ValueOf(instance)
-	ci := &controllerInfo{module: module, value: v, name: v.Type().String()}
+	ci := &controllerInfo{module: module, value: v, name: v.Type().String(), appPrefix: appPrefix}
 	ci.short = strings.TrimPrefix(ci.name[strings.LastIndexByte(ci.name, '.')+1:], "*")
 	t := v.Type().Elem()
 	marked := false
@@ -51,6 +57,12 @@ func readController(module string, instance any) (*controllerInfo, error) {
 			if err := readDocTags(f.Tag, &ci.doc); err != nil {
 				return nil, ci.errorf(nil, "%v", err)
 			}
+			if v := f.Tag.Get("version"); v != "" {
+				if !checkVersion(v) {
+					return nil, ci.errorf(nil, "version tag %q is not a positive integer; use a number such as version:\"2\", which puts its routes under /v2", v)
+				}
+				ci.version = v
+			}
 			if err := ci.readRefs(f.Tag, nil, &ci.guards, &ci.middleware, &ci.filters); err != nil {
 				return nil, err
 			}
@@ -60,7 +72,7 @@ func readController(module string, instance any) (*controllerInfo, error) {
 		if !ok {
 			continue
 		}
-		rt := &Route{method: method, stream: stream, path: f.Tag.Get("path"), name: f.Tag.Get("handler"), statusTag: f.Tag.Get("status"), bodyLimitTag: f.Tag.Get("bodylimit")}
+		rt := &Route{method: method, stream: stream, path: f.Tag.Get("path"), name: f.Tag.Get("handler"), statusTag: f.Tag.Get("status"), bodyLimitTag: f.Tag.Get("bodylimit"), versionTag: f.Tag.Get("version")}
 		if err := ci.readTagRoute(rt, f); err != nil {
 			return nil, err
 		}
@@ -82,6 +94,12 @@ func readController(module string, instance any) (*controllerInfo, error) {
 		ci.filters = append(ci.filters, r.filters...)
 		if r.doc.description != "" {
 			ci.doc.description = r.doc.description
+		}
+		if r.versionSet {
+			if !checkVersion(r.version) {
+				return nil, ci.errorf(nil, "Routes: Version(%q) is not a positive integer; use a number such as Version(\"2\"), which puts its routes under /v2", r.version)
+			}
+			ci.version = r.version
 		}
 		ci.doc.hidden = ci.doc.hidden || r.doc.hidden
 		ci.doc.errors = append(ci.doc.errors, r.doc.errors...)
@@ -124,6 +142,12 @@ func (ci *controllerInfo) readTagRoute(rt *Route, f reflect.StructField) error {
 		}
 		rt.bodyLimit = n
 	}
+	if rt.versionTag != "" {
+		if !checkVersion(rt.versionTag) {
+			return ci.errorf(rt, "version tag %q is not a positive integer; use a number such as version:\"2\", which puts the route under /v2", rt.versionTag)
+		}
+		rt.version = rt.versionTag
+	}
 	if err := ci.readTagDoc(rt, f.Tag); err != nil {
 		return err
 	}
@@ -147,6 +171,12 @@ func (ci *controllerInfo) readBuilderRoute(rt *Route) error {
 	}
 	if rt.bodyLimitSet && (rt.bodyLimit < -1 || rt.bodyLimit == 0) {
 		return ci.errorf(rt, "BodyLimit(%d) is not a size; give a number of bytes, or -1 for no limit", rt.bodyLimit)
+	}
+	if rt.versionSet {
+		if !checkVersion(rt.versionTag) {
+			return ci.errorf(rt, "Version(%q) is not a positive integer; use a number such as Version(\"2\"), which puts the route under /v2", rt.versionTag)
+		}
+		rt.version = rt.versionTag
 	}
 	return checkNil(func(format string, args ...any) error { return ci.errorf(rt, format, args...) },
 		rt.guards, rt.middleware, rt.filters)

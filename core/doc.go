@@ -29,6 +29,19 @@
 // and path declared twice is an error. The tags guards, use and filters
 // name fields or methods of the controller, comma-separated.
 //
+// # Prefix and versions
+//
+// WithPrefix("/api") puts a prefix before every route's path (NestJS's
+// setGlobalPrefix). A version tag on Controller or on a route marker
+// (version:"2"), or Routes.Version and Route.Version, puts routes under
+// /v2 (NestJS's URI versioning); a route's version replaces its
+// controller's. A route's path is prefix, version, controller path, route
+// path: GET /api/v2/todos/:id. The route map, RouteInfo.Path and so the
+// OpenAPI document show it, and duplicates are found on it: v1 and v2 of a
+// route are two routes. What an Extension mounts (/openapi.json, /docs)
+// is not prefixed. A version that is not a positive integer is a
+// *ControllerError, a prefix with a parameter an *OptionError.
+//
 // # One pipeline
 //
 // Every route, tag or builder, plain, Typed or SSE, is one handler built

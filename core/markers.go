@@ -15,7 +15,10 @@ import (
 //
 // path is the prefix of every route; guards, use and filters name fields or
 // methods of the controller (comma-separated) that hold a Guard, an
-// core.MiddlewareFunc, or an ErrorFilter, applied to every route.
+// core.MiddlewareFunc, or an ErrorFilter, applied to every route. version
+// (a positive integer, such as version:"2") puts every route under /v2,
+// after WithPrefix's prefix and before path, as NestJS's URI versioning
+// does.
 type Controller struct{}
 
 // Route markers. A blank field of one of these types declares a route:
@@ -23,7 +26,8 @@ type Controller struct{}
 //	_ core.POST `path:"/" handler:"Create" status:"201" guards:"Auth"`
 //
 // handler names an exported method; status is the success status (default
-// 200); guards, use and filters work as on Controller, for this route only.
+// 200); guards, use and filters work as on Controller, for this route only;
+// version replaces the controller's.
 type (
 	GET     struct{}
 	POST    struct{}

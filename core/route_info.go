@@ -14,7 +14,8 @@ import (
 // describe the API (package openapi builds its document from it).
 type RouteInfo struct {
 	Method     string
-	Path       string // as declared, with ":name" parameters and a trailing "*"
+	Path       string // the full path, with ":name" parameters and a trailing "*": WithPrefix's, "/v"+Version, the controller's and the route's
+	Version    string // the route's version, or its controller's ("2" for /v2); "" for none
 	Module     string
 	Controller string // the controller's type name, such as "TodoController"
 	Handler    string // the handler method's name

@@ -48,6 +48,10 @@ type headRoute struct {
 // mapRoutes reads every controller, checks its routes, builds each one's
 // pipeline and registers it.
 func (a *App) mapRoutes(appGuards []Guard) error {
+	prefix, err := cleanPrefix(a.cfg.prefix)
+	if err != nil {
+		return &OptionError{Option: fmt.Sprintf("WithPrefix(%q)", a.cfg.prefix), Err: err}
+	}
 	table := &routeTable{declared: map[string]string{}}
 	a.bodyLimits = map[routeID]int64{}
 	type controllerLine struct {
@@ -57,7 +61,7 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 	}
 	var lines []controllerLine
 	for _, c := range a.graph.Controllers() {
-		ci, err := readController(c.Module, c.Value)
+		ci, err := readController(c.Module, c.Value, prefix)
 		if err != nil {
 			return err
 		}
@@ -100,7 +104,7 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 
 // mapRoute checks one route, builds its pipeline and registers it.
 func (a *App) mapRoute(table *routeTable, ci *controllerInfo, rt *Route, appGuards []Guard) (RouteInfo, error) {
-	path := joinPath(ci.prefix, rt.path)
+	path := ci.path(rt)
 	methods := []string{rt.method}
 	if rt.method == methodAny {
 		if table.anyMethods == nil {
@@ -154,7 +158,9 @@ func (a *App) mapRoute(table *routeTable, ci *controllerInfo, rt *Route, appGuar
 		// (sse.Serve).
 		table.heads = append(table.heads, headRoute{path, h, bodyLimit})
 	}
-	return describeRoute(ci, rt, plan, path, guards, bodyLimit), nil
+	info := describeRoute(ci, rt, plan, path, guards, bodyLimit)
+	info.Version = ci.versionOf(rt)
+	return info, nil
 }
 
 // checkRoute finds the mistakes a route's declaration and its handler's

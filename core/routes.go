@@ -25,6 +25,8 @@ type Routes struct {
 	middleware []MiddlewareFunc
 	filters    []ErrorFilter
 	doc        routeDoc // what the controller says of all its routes
+	version    string   // Version's, checked at start-up
+	versionSet bool
 }
 
 // Route is one declared route; its methods refine it and chain.
@@ -46,6 +48,11 @@ type Route struct {
 	middleware   []MiddlewareFunc
 	filters      []ErrorFilter
 	doc          routeDoc // for API descriptions
+	// versionTag is the route's version as its tag or Version gives it,
+	// version the same once checked at start-up ("" for the controller's).
+	versionTag string
+	versionSet bool // Version was called
+	version    string
 }
 
 // Add declares a route for any method; handler is a method value such as

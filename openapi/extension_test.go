@@ -492,3 +492,51 @@ type ClashFreeController struct{}
 func (c *ClashFreeController) Routes(r *core.Routes) { r.GET("/clash-free", c.Plain) }
 
 func (c *ClashFreeController) Plain(core.Context) error { return nil }
+
+// ShelfController is at version 1, with a route of version 2.
+type ShelfController struct {
+	core.Controller `path:"/shelves" version:"1"`
+
+	_ core.GET `path:"/:id" handler:"Get"`
+	_ core.GET `path:"/" handler:"List" version:"2"`
+}
+
+type ShelfID struct {
+	ID int `param:"id"`
+}
+
+func (c *ShelfController) Get(core.Context, ShelfID) (Volume, error) { return Volume{}, nil }
+func (c *ShelfController) List(core.Context) ([]Volume, error)       { return nil, nil }
+
+// The document's paths carry the global prefix and each route's version;
+// the document itself is served where it is mounted, without the prefix.
+func TestOpenAPIPrefixAndVersions(t *testing.T) {
+	app, err := core.New(&module.Module{Name: "shelves", Controllers: []any{&ShelfController{}}},
+		core.WithLogger(slog.New(slog.DiscardHandler)), core.WithPrefix("/api"), openapi.With(openapi.Config{Title: "Shelves", Version: "1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(app.Handler())
+	defer srv.Close()
+	res, err := http.Get(srv.URL + "/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	var doc openapi3.T
+	if err := json.Unmarshal(served, &doc); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("/openapi.json answered %d: %v: %.200s", res.StatusCode, err, served)
+	}
+	if doc.Paths.Len() != 2 || doc.Paths.Value("/api/v1/shelves/{id}") == nil || doc.Paths.Value("/api/v2/shelves") == nil {
+		t.Errorf("paths: %v; want /api/v1/shelves/{id} and /api/v2/shelves", doc.Paths.InMatchingOrder())
+	}
+	res, err = http.Get(srv.URL + "/api/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusNotFound {
+		t.Errorf("/api/openapi.json answered %d; want 404 (mounts are not prefixed)", res.StatusCode)
+	}
+}
