@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"reflect"
 	"sync"
 	"time"
 
@@ -78,10 +79,20 @@ func New(root *module.Module, options ...Option) (*App, error) {
 		return nil, err
 	}
 	a.graph = graph
+	if err := a.cfg.checkGuardOverrides(); err != nil {
+		return nil, err
+	}
 	var appGuards []Guard
 	for _, ref := range a.cfg.guards {
 		if ref.typ == nil {
+			if g, ok := a.cfg.overrideGuardType(reflect.TypeOf(ref.instance)); ok {
+				ref.instance = g
+			}
 			appGuards = append(appGuards, ref.instance)
+			continue
+		}
+		if g, ok := a.cfg.overrideGuardType(ref.typ); ok {
+			appGuards = append(appGuards, g)
 			continue
 		}
 		v, err := graph.Get(ref.typ)
@@ -106,6 +117,9 @@ func New(root *module.Module, options ...Option) (*App, error) {
 	a.Use(a.cfg.middleware...)
 
 	if err := a.mapRoutes(appGuards); err != nil {
+		return nil, err
+	}
+	if err := a.cfg.checkGuardOverridesUsed(); err != nil {
 		return nil, err
 	}
 	a.tags = nil // only start-up needs it

@@ -142,7 +142,7 @@ func (a *App) mapRoute(table *routeTable, ci *controllerInfo, rt *Route, appGuar
 			return RouteInfo{}, ci.errorf(rt, "handler %q: %v", rt.name, err)
 		}
 	}
-	guards := concat(appGuards, ci.guards, rt.guards)
+	guards := a.routeGuards(appGuards, ci, rt)
 	bodyLimit := a.cfg.limits.BodyBytes
 	switch {
 	case rt.bodyLimit > 0:
