@@ -316,3 +316,16 @@ func TestOverrideProviderOfAnInterfaceWithAnotherType(t *testing.T) {
 		})
 	}
 }
+
+// The route map names the replacement, not the guard it replaced.
+func TestOverrideGuardInTheRouteMap(t *testing.T) {
+	root := &module.Module{Name: "secrets", Providers: []any{newRefuseGuard}, Controllers: []any{NewTaggedSecretController}}
+	logs := &syncBuffer{}
+	_, err := core.New(root, core.WithLogger(slog.New(slog.NewTextHandler(logs, nil))), core.OverrideGuard[*RefuseGuard](AllowGuard{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := logs.String(); !strings.Contains(out, `controller=TaggedSecretController guards=AllowGuard`) || strings.Contains(out, "RefuseGuard") {
+		t.Errorf("the route map: %s", out)
+	}
+}

@@ -65,7 +65,7 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 		if err != nil {
 			return err
 		}
-		line := controllerLine{ci: ci, guards: typeNames(concat(appGuards, ci.guards))}
+		line := controllerLine{ci: ci}
 		for _, rt := range ci.routes {
 			info, err := a.mapRoute(table, ci, rt, appGuards)
 			if err != nil {
@@ -74,6 +74,8 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 			a.routes = append(a.routes, info)
 			line.routes = append(line.routes, info.mapEntry())
 		}
+		// After the routes: their mapping put OverrideGuard's replacements in.
+		line.guards = typeNames(concat(appGuards, ci.guards))
 		lines = append(lines, line)
 	}
 	// HTTP says a GET resource answers HEAD with the same headers and no
