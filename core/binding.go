@@ -82,6 +82,9 @@ func newBindPlan(t reflect.Type) (*bindPlan, error) {
 	var jsonFields, formFields bool
 	p.addFields(p.typ, nil, true, "", "", &jsonFields, &formFields)
 	for _, f := range p.params {
+		if json := tagName(f.field, "json"); f.source == sourceCookie && json != "" && json != "-" {
+			return nil, fmt.Errorf("field %s reads cookie %q and is tagged json %q too, but a cookie field is never read from the body; drop the json tag", f.goPath, f.own, json)
+		}
 		if f.source == sourceCookie && !readsText(f.typ) {
 			return nil, fmt.Errorf("field %s reads cookie %q, but a %v cannot be read from a cookie's text; use a string, a number, a bool, or a type with UnmarshalText", f.goPath, f.own, f.typ)
 		}

@@ -551,3 +551,23 @@ func TestCookieInputEmbeddedAndStartup(t *testing.T) {
 		t.Fatalf("a map cookie field: %v", err)
 	}
 }
+
+type CookieAndJSONInput struct {
+	Session string `cookie:"session" json:"session"`
+}
+
+type CookieAndJSONController struct{}
+
+func (c *CookieAndJSONController) Routes(r *core.Routes) { r.POST("/s", c.Post) }
+
+func (c *CookieAndJSONController) Post(core.Context, CookieAndJSONInput) error { return nil }
+
+// A cookie field also tagged json fails New: it would look fillable from
+// the body, which it never is.
+func TestCookieFieldTaggedJSONFailsStartup(t *testing.T) {
+	_, err := core.New(&module.Module{Name: "m", Controllers: []any{&CookieAndJSONController{}}}, core.WithLogger(slog.New(slog.DiscardHandler)))
+	var ce *core.ControllerError
+	if !errors.As(err, &ce) || ce.Route != "POST /s" || !strings.Contains(err.Error(), `field Session reads cookie "session" and is tagged json "session" too`) {
+		t.Fatalf("core.New: %v", err)
+	}
+}
