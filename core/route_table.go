@@ -94,7 +94,11 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 		a.logger.Info("godanet: routes mapped", "routes", len(a.routes), "controllers", len(lines), "listed_at", "debug")
 	}
 	for _, l := range lines {
-		attrs := []any{"module", l.ci.module, "controller", l.ci.short, "guards", strings.Join(l.guards, " "), "routes", strings.Join(l.routes, ", ")}
+		attrs := []any{"module", l.ci.module, "controller", l.ci.short}
+		if len(l.guards) > 0 {
+			attrs = append(attrs, "guards", strings.Join(l.guards, " "))
+		}
+		attrs = append(attrs, "routes", strings.Join(l.routes, ", "))
 		if detailed {
 			a.logger.Info("godanet: routes mapped", attrs...)
 		} else {
