@@ -68,9 +68,9 @@ func New(root *module.Module, options ...Option) (*App, error) {
 	}
 	a.cfg.limits = a.cfg.limits.withDefaults()
 	a.validator = newValidator()
-	for i, configure := range a.cfg.validations {
-		if err := configure(a.validator); err != nil {
-			return nil, &OptionError{Option: a.cfg.validationNames[i], Err: fmt.Errorf("configuring the validator: %w", err)}
+	for _, v := range a.cfg.validations {
+		if err := v.configure(a.validator); err != nil {
+			return nil, &OptionError{Option: v.option, Err: fmt.Errorf("configuring the validator: %w", err)}
 		}
 	}
 	a.tags = newTagChecker(a.validator)

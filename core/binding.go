@@ -51,7 +51,6 @@ type bindPlan struct {
 	path    bool
 	query   bool
 	header  bool
-	cookie  bool
 	body    bool
 	// mediaTypes are the body's accepted Content-Types: application/json
 	// for json (and untagged) fields, the two form types for form fields.
@@ -68,6 +67,8 @@ type bindPlan struct {
 	// field order: start-up checks the path has each of its own, and the
 	// route table describes them.
 	params []inputField
+	// cookies are the params read from cookies, which core reads itself.
+	cookies []inputField
 }
 
 // newBindPlan reads the struct's tags once.
@@ -87,6 +88,9 @@ func newBindPlan(t reflect.Type) (*bindPlan, error) {
 		}
 		if f.source == sourceCookie && !readsText(f.typ) {
 			return nil, fmt.Errorf("field %s reads cookie %q, but a %v cannot be read from a cookie's text; use a string, a number, a bool, or a type with UnmarshalText", f.goPath, f.own, f.typ)
+		}
+		if f.source == sourceCookie {
+			p.cookies = append(p.cookies, f)
 		}
 	}
 	if jsonFields {
@@ -126,7 +130,7 @@ func (p *bindPlan) addFields(t reflect.Type, index []int, rooted bool, goPrefix,
 		case tagName(f, "header") != "":
 			field.own, field.source, p.header = tagName(f, "header"), sourceHeader, true
 		case tagName(f, "cookie") != "":
-			field.own, field.source, p.cookie = tagName(f, "cookie"), sourceCookie, true
+			field.own, field.source = tagName(f, "cookie"), sourceCookie
 		default:
 			if f.Tag.Get("json") == "-" {
 				continue
@@ -236,7 +240,7 @@ func (p *bindPlan) bind(c Context, dst any) error {
 			return p.paramError(c, sourceHeader, err)
 		}
 	}
-	if p.cookie {
+	if len(p.cookies) > 0 {
 		if err := p.bindCookies(c, dst); err != nil {
 			return p.paramError(c, sourceCookie, err)
 		}
@@ -253,10 +257,7 @@ func (p *bindPlan) bind(c Context, dst any) error {
 // converting each value as echo's binder converts a query parameter.
 func (p *bindPlan) bindCookies(c Context, dst any) error {
 	v := reflect.ValueOf(dst).Elem()
-	for _, f := range p.params {
-		if f.source != sourceCookie {
-			continue
-		}
+	for _, f := range p.cookies {
 		ck, err := c.Request().Cookie(f.own)
 		if err != nil {
 			continue // no such cookie: the zero value, as for a missing query parameter

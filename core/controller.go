@@ -46,7 +46,7 @@ func (ci *controllerInfo) errorf(rt *Route, format string, args ...any) error {
 func readController(module string, instance any, appPrefix string) (*controllerInfo, error) {
 	v := reflect.ValueOf(instance)
 	ci := &controllerInfo{module: module, value: v, name: v.Type().String(), appPrefix: appPrefix}
-	ci.short = strings.TrimPrefix(ci.name[strings.LastIndexByte(ci.name, '.')+1:], "*")
+	ci.short = shortTypeName(ci.name)
 	t := v.Type().Elem()
 	marked := false
 	for i := range t.NumField() {

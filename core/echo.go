@@ -208,41 +208,16 @@ func (b binder) path(c Context, dst any) error    { return b.std.BindPathParams(
 type paramUnmarshaler = echo.BindUnmarshaler
 
 // convertible reports whether raw can be read as t the way echo's binder
-// reads it.
+// reads it: setParam, into a value of its own.
 func convertible(raw string, t reflect.Type) error {
-	if t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if u, ok := reflect.New(t).Interface().(paramUnmarshaler); ok {
-		return u.UnmarshalParam(raw)
-	}
-	if u, ok := reflect.New(t).Interface().(encoding.TextUnmarshaler); ok {
-		return u.UnmarshalText([]byte(raw))
-	}
-	if t.Kind() == reflect.Slice {
-		t = t.Elem()
-	}
-	if raw == "" {
-		return nil // echo leaves the zero value
-	}
-	var err error
-	switch t.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		_, err = strconv.ParseInt(raw, 10, t.Bits())
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		_, err = strconv.ParseUint(raw, 10, t.Bits())
-	case reflect.Float32, reflect.Float64:
-		_, err = strconv.ParseFloat(raw, t.Bits())
-	case reflect.Bool:
-		_, err = strconv.ParseBool(raw)
-	}
-	return err
+	return setParam(reflect.New(t).Elem(), raw)
 }
 
 // setParam sets v from raw as echo's binder sets a field from a query
 // parameter: a BindUnmarshaler or TextUnmarshaler reads itself, a pointer
 // is allocated, a slice gets one element, an empty raw leaves the zero
-// value, and numbers and booleans are parsed (convertible checks the same).
+// value, numbers and booleans are parsed, and any other kind is an error,
+// as echo's "unknown type".
 func setParam(v reflect.Value, raw string) error {
 	if v.Kind() == reflect.Pointer {
 		if raw == "" {

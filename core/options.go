@@ -25,8 +25,7 @@ type settings struct {
 	middleware      []MiddlewareFunc
 	guards          []guardRef
 	filters         []ErrorFilter
-	validations     []func(*validator.Validate) error
-	validationNames []string // the options that added validations, for errors
+	validations     []validation
 	shutdownTimeout time.Duration
 	sse             []sse.Option
 	buildOptions    []module.Option
@@ -34,6 +33,13 @@ type settings struct {
 	extensions      []func() Extension
 	prefix          string                 // WithPrefix's, cleaned: "" or "/api"
 	guardOverrides  map[reflect.Type]Guard // OverrideGuard's, by the guard's type
+}
+
+// validation is a WithValidation or WithValidator option's work on the
+// App's validator, and the option's name for its error.
+type validation struct {
+	option    string
+	configure func(*validator.Validate) error
 }
 
 type option struct {
@@ -94,10 +100,9 @@ func WithErrorFilters(filters ...ErrorFilter) Option {
 // WithValidation registers a custom validate tag on the App's validator.
 func WithValidation(tag string, fn validator.Func) Option {
 	return option{fmt.Sprintf("WithValidation(%q)", tag), func(s *settings) {
-		s.validations = append(s.validations, func(v *validator.Validate) error {
+		s.validations = append(s.validations, validation{fmt.Sprintf("WithValidation(%q)", tag), func(v *validator.Validate) error {
 			return v.RegisterValidation(tag, fn)
-		})
-		s.validationNames = append(s.validationNames, fmt.Sprintf("WithValidation(%q)", tag))
+		}})
 	}}
 }
 
@@ -105,8 +110,7 @@ func WithValidation(tag string, fn validator.Func) Option {
 // level validations, aliases and the like.
 func WithValidator(configure func(*validator.Validate) error) Option {
 	return option{"WithValidator", func(s *settings) {
-		s.validations = append(s.validations, configure)
-		s.validationNames = append(s.validationNames, "WithValidator")
+		s.validations = append(s.validations, validation{"WithValidator", configure})
 	}}
 }
 

@@ -205,10 +205,16 @@ func (a *App) recordBodyLimit(methods []string, path string, limit int64) {
 func typeNames(guards []Guard) []string {
 	var names []string
 	for _, g := range guards {
-		name := strings.TrimPrefix(fmt.Sprintf("%T", g), "*")
-		names = append(names, name[strings.LastIndexByte(name, '.')+1:])
+		names = append(names, shortTypeName(fmt.Sprintf("%T", g)))
 	}
 	return names
+}
+
+// shortTypeName is a type's name without pointer or package:
+// "TodoController" for "*todo.TodoController".
+func shortTypeName(typeString string) string {
+	name := strings.TrimPrefix(typeString, "*")
+	return name[strings.LastIndexByte(name, '.')+1:]
 }
 
 // Routes returns the mapped routes in declaration order.

@@ -242,8 +242,7 @@ func TestOpenAPIStartupErrors(t *testing.T) {
 		{"events on a route that is not SSE", &EventsNotSSEController{}, "GET /books", "it declares events, but it is not an SSE route"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := core.New(&module.Module{Name: "m", Controllers: []any{tt.controller}},
-				core.WithLogger(slog.New(slog.DiscardHandler)), openapi.With(openapi.Config{Title: "T", Version: "1"}))
+			_, err := documented(tt.controller)
 			var ce *core.ControllerError
 			if !errors.As(err, &ce) || ce.Route != tt.route || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("core.New: %v; want a *core.ControllerError for %s saying %q", err, tt.route, tt.want)
@@ -256,6 +255,13 @@ func TestOpenAPIStartupErrors(t *testing.T) {
 	if !errors.As(err, &oe) || !strings.Contains(err.Error(), "Version") {
 		t.Errorf("no Version: %v", err)
 	}
+}
+
+// documented builds an App of controllers in module "m" with the document
+// of openapi.Config{Title: "T", Version: "1"}.
+func documented(controllers ...any) (*core.App, error) {
+	return core.New(&module.Module{Name: "m", Controllers: controllers},
+		core.WithLogger(slog.New(slog.DiscardHandler)), openapi.With(openapi.Config{Title: "T", Version: "1"}))
 }
 
 func keys[V any](m map[string]V) []string {
@@ -359,13 +365,11 @@ func (c *SameIDController) Get(core.Context) error { return nil }
 // Two routes with one operation id fail New, naming both; an undescribable
 // type's error is reachable with errors.As.
 func TestOpenAPIStartupErrorsInDetail(t *testing.T) {
-	_, err := core.New(&module.Module{Name: "m", Controllers: []any{&SameIDController{}}},
-		core.WithLogger(slog.New(slog.DiscardHandler)), openapi.With(openapi.Config{Title: "T", Version: "1"}))
+	_, err := documented(&SameIDController{})
 	if err == nil || !strings.Contains(err.Error(), `operation id "SameID.Get" is also GET /a's`) || !strings.Contains(err.Error(), "route GET /b") {
 		t.Errorf("one operation id twice: %v", err)
 	}
-	_, err = core.New(&module.Module{Name: "m", Controllers: []any{&UndescribableController{}}},
-		core.WithLogger(slog.New(slog.DiscardHandler)), openapi.With(openapi.Config{Title: "T", Version: "1"}))
+	_, err = documented(&UndescribableController{})
 	var te *openapi.TypeError
 	if !errors.As(err, &te) {
 		t.Errorf("errors.As finds no *openapi.TypeError in %v", err)
@@ -384,8 +388,7 @@ func (c *ClashController) Clear(core.Context) error { return nil }
 
 // Two routes whose paths OpenAPI cannot tell apart fail New, naming both.
 func TestOpenAPIPathsOpenAPICannotTellApart(t *testing.T) {
-	_, err := core.New(&module.Module{Name: "m", Controllers: []any{&ClashController{}}},
-		core.WithLogger(slog.New(slog.DiscardHandler)), openapi.With(openapi.Config{Title: "T", Version: "1"}))
+	_, err := documented(&ClashController{})
 	if err == nil || !strings.Contains(err.Error(), "route DELETE /files/*") || !strings.Contains(err.Error(), "GET /files/:name") {
 		t.Errorf("paths OpenAPI cannot tell apart: %v", err)
 	}
@@ -442,8 +445,7 @@ func (c *BadErrorsController) Plain(core.Context) error { return nil }
 // 3.1 lacks, an incomplete security scheme and a controller's status that
 // is no error fail New naming the route or the controller.
 func TestOpenAPIPathShapesAndMistakes(t *testing.T) {
-	app, err := core.New(&module.Module{Name: "m", Controllers: []any{&ShapesController{}}},
-		core.WithLogger(slog.New(slog.DiscardHandler)), openapi.With(openapi.Config{Title: "T", Version: "1"}))
+	app, err := documented(&ShapesController{})
 	if err != nil {
 		t.Fatalf("valid shapes: %v", err)
 	}
@@ -462,8 +464,7 @@ func TestOpenAPIPathShapesAndMistakes(t *testing.T) {
 		{&BadSchemeController{Guard: &BadSchemeGuard{}}, `route GET /s: it cannot be described in the OpenAPI document: a guard's http security scheme "b" has Scheme ""`},
 		{&BadErrorsController{}, "route GET /e: Errors(200): 200 is not an error status"},
 	} {
-		_, err := core.New(&module.Module{Name: "m", Controllers: []any{tt.controller}},
-			core.WithLogger(slog.New(slog.DiscardHandler)), openapi.With(openapi.Config{Title: "T", Version: "1"}))
+		_, err := documented(tt.controller)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%T: %v; want %q", tt.controller, err, tt.want)
 		}
