@@ -41,18 +41,16 @@ const token = "s3cret"
 // syncBuffer is a log sink the server and the test share.
 type syncBuffer = testhttp.LogBuffer
 
+// harness is testhttp's, with the journal the fixture app writes.
 type harness struct {
-	t       *testing.T
-	app     *core.App
+	testhttp.Harness
 	journal *Journal
-	logs    *syncBuffer
-	srv     *httptest.Server
 }
 
 func newHarness(t *testing.T, options ...core.Option) *harness {
 	t.Helper()
-	h := &harness{t: t, journal: &Journal{}, logs: &syncBuffer{}}
-	logger := slog.New(slog.NewTextHandler(h.logs, nil))
+	h := &harness{Harness: testhttp.Harness{T: t, Logs: &syncBuffer{}}, journal: &Journal{}}
+	logger := slog.New(slog.NewTextHandler(h.Logs, nil))
 	options = append([]core.Option{
 		core.WithLogger(logger),
 		core.WithValidation("nospaces", noSpaces),
@@ -70,10 +68,10 @@ func newHarness(t *testing.T, options ...core.Option) *harness {
 	if err != nil {
 		t.Fatalf("core.New: %v", err)
 	}
-	h.app = app
-	h.srv = httptest.NewServer(app.Handler())
+	h.App = app
+	h.Srv = httptest.NewServer(app.Handler())
 	t.Cleanup(func() {
-		h.srv.Close()
+		h.Srv.Close()
 		if err := app.Shutdown(context.Background()); err != nil {
 			t.Errorf("Shutdown: %v", err)
 		}
@@ -86,36 +84,15 @@ func quiet() []core.Option {
 	return []core.Option{core.WithLogger(slog.New(slog.DiscardHandler)), core.WithValidation("nospaces", noSpaces)}
 }
 
-// request and response are testhttp's, shared with the core package's
-// tests.
-type (
-	request  = testhttp.Request
-	response = testhttp.Response
-)
-
-func (h *harness) do(r request) response {
-	h.t.Helper()
-	return testhttp.Do(h.t, h.srv, r)
-}
-
-// decode reads a JSON body into v, failing the test on a wrong status.
-func (h *harness) decode(res response, status int, v any) {
-	h.t.Helper()
-	testhttp.DecodeJSON(h.t, res, status, v)
-}
-
-// problem reads an RFC 9457 body, checking its media type and status.
-func (h *harness) problem(res response, status int) core.Problem {
-	h.t.Helper()
-	return testhttp.Problem(h.t, res, status)
-}
+// request is testhttp's, shared with the core package's tests.
+type request = testhttp.Request
 
 func authed() map[string]string { return map[string]string{"Authorization": "Bearer " + token} }
 
 func TestModulesWireEveryProviderShape(t *testing.T) {
 	h := newHarness(t)
 	var info Info
-	h.decode(h.do(request{Method: "GET", Path: "/notes/info"}), 200, &info)
+	h.DecodeJSON(h.Do(request{Method: "GET", Path: "/notes/info"}), 200, &info)
 	want := Info{Version: "v1.2.3", Clock: "wall", Checks: []string{"store"}, Max: 5}
 	if info.Version != want.Version || info.Clock != want.Clock || !slices.Equal(info.Checks, want.Checks) || info.Max != want.Max {
 		t.Fatalf("info %+v, want %+v (dig.Name, dig.Out, dig.Group, the global dynamic module)", info, want)
@@ -124,17 +101,17 @@ func TestModulesWireEveryProviderShape(t *testing.T) {
 
 func TestResolveReturnsTheInstanceControllersUse(t *testing.T) {
 	h := newHarness(t)
-	store, err := core.Resolve[NoteStore](h.app)
+	store, err := core.Resolve[NoteStore](h.App)
 	if err != nil {
 		t.Fatal(err)
 	}
 	store.Add("from resolve", nil)
 	var notes []Note
-	h.decode(h.do(request{Method: "GET", Path: "/notes"}), 200, &notes)
+	h.DecodeJSON(h.Do(request{Method: "GET", Path: "/notes"}), 200, &notes)
 	if len(notes) != 1 || notes[0].Title != "from resolve" {
 		t.Fatalf("notes %+v, want the note added through Resolve", notes)
 	}
-	if _, err := core.Resolve[*strings.Builder](h.app); err == nil {
+	if _, err := core.Resolve[*strings.Builder](h.App); err == nil {
 		t.Fatal("Resolve of a type nobody provides succeeded")
 	}
 }
@@ -142,25 +119,25 @@ func TestResolveReturnsTheInstanceControllersUse(t *testing.T) {
 func TestTagRoutesCRUD(t *testing.T) {
 	h := newHarness(t)
 	var created Note
-	h.decode(h.do(request{Method: "POST", Path: "/notes", Body: `{"title":"milk","tags":["shop"]}`, Header: authed()}), 201, &created)
+	h.DecodeJSON(h.Do(request{Method: "POST", Path: "/notes", Body: `{"title":"milk","tags":["shop"]}`, Header: authed()}), 201, &created)
 	if created.ID != 1 || created.Title != "milk" || !slices.Equal(created.Tags, []string{"shop"}) {
 		t.Fatalf("created %+v", created)
 	}
 	var got Note
-	h.decode(h.do(request{Method: "GET", Path: "/notes/1"}), 200, &got)
+	h.DecodeJSON(h.Do(request{Method: "GET", Path: "/notes/1"}), 200, &got)
 	if got.ID != 1 || got.Title != "milk" || !slices.Equal(got.Tags, []string{"shop"}) {
 		t.Fatalf("got %+v", got)
 	}
 	var renamed Note
-	h.decode(h.do(request{Method: "PUT", Path: "/notes/1", Body: `{"title":"oat milk","id":99}`, Header: authed()}), 200, &renamed)
+	h.DecodeJSON(h.Do(request{Method: "PUT", Path: "/notes/1", Body: `{"title":"oat milk","id":99}`, Header: authed()}), 200, &renamed)
 	if renamed.ID != 1 || renamed.Title != "oat milk" {
 		t.Fatalf("renamed %+v: the path id must win over the body", renamed)
 	}
-	res := h.do(request{Method: "DELETE", Path: "/notes/1", Header: authed()})
+	res := h.Do(request{Method: "DELETE", Path: "/notes/1", Header: authed()})
 	if res.Status != 204 || len(res.Body) != 0 {
 		t.Fatalf("DELETE: %d %q, want 204 and no body", res.Status, res.Body)
 	}
-	p := h.problem(h.do(request{Method: "GET", Path: "/notes/1"}), 404)
+	p := h.Problem(h.Do(request{Method: "GET", Path: "/notes/1"}), 404)
 	if p.Detail != "note 1: no such note" {
 		t.Fatalf("detail %q: the controller filter maps ErrNoSuchNote", p.Detail)
 	}
@@ -168,21 +145,21 @@ func TestTagRoutesCRUD(t *testing.T) {
 
 func TestBuilderRoutes(t *testing.T) {
 	h := newHarness(t)
-	h.do(request{Method: "POST", Path: "/notes", Body: `{"title":"a"}`, Header: authed()})
+	h.Do(request{Method: "POST", Path: "/notes", Body: `{"title":"a"}`, Header: authed()})
 	var stats Stats
-	h.decode(h.do(request{Method: "GET", Path: "/admin/stats?verbose=true"}), 200, &stats)
+	h.DecodeJSON(h.Do(request{Method: "GET", Path: "/admin/stats?verbose=true"}), 200, &stats)
 	if stats.Count != 1 || !stats.Verbose {
 		t.Fatalf("stats %+v", stats)
 	}
-	res := h.do(request{Method: "DELETE", Path: "/admin/notes"})
+	res := h.Do(request{Method: "DELETE", Path: "/admin/notes"})
 	if res.Status != 204 || len(res.Body) != 0 {
 		t.Fatalf("Status(204) with a nil result: %d %q", res.Status, res.Body)
 	}
-	h.decode(h.do(request{Method: "GET", Path: "/admin/stats"}), 200, &stats)
+	h.DecodeJSON(h.Do(request{Method: "GET", Path: "/admin/stats"}), 200, &stats)
 	if stats.Count != 0 {
 		t.Fatalf("count %d after clear", stats.Count)
 	}
-	p := h.problem(h.do(request{Method: "GET", Path: "/admin/gone"}), 410)
+	p := h.Problem(h.Do(request{Method: "GET", Path: "/admin/gone"}), 410)
 	if p.Detail != "that is gone" {
 		t.Fatalf("route filter: detail %q", p.Detail)
 	}
@@ -190,21 +167,21 @@ func TestBuilderRoutes(t *testing.T) {
 
 func TestResultShapes(t *testing.T) {
 	h := newHarness(t)
-	res := h.do(request{Method: "GET", Path: "/notes/text"})
+	res := h.Do(request{Method: "GET", Path: "/notes/text"})
 	if res.Status != 200 || string(res.Body) != "plain words" || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/plain") {
 		t.Fatalf("string result: %d %q %q", res.Status, res.Header.Get("Content-Type"), res.Body)
 	}
 	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
-		res := h.do(request{Method: m, Path: "/notes/echo-method"})
+		res := h.Do(request{Method: m, Path: "/notes/echo-method"})
 		if res.Status != 200 || string(res.Body) != m {
 			t.Fatalf("ANY route with %s: %d %q", m, res.Status, res.Body)
 		}
 	}
-	res = h.do(request{Method: "GET", Path: "/notes"})
+	res = h.Do(request{Method: "GET", Path: "/notes"})
 	if res.Status != 200 || res.Header.Get("Content-Type") != "application/json" || strings.TrimSpace(string(res.Body)) != "[]" {
 		t.Fatalf("empty list: %d %q %q", res.Status, res.Header.Get("Content-Type"), res.Body)
 	}
-	res = h.do(request{Method: "HEAD", Path: "/notes/info"})
+	res = h.Do(request{Method: "HEAD", Path: "/notes/info"})
 	if res.Status != 200 || res.Header.Get("Content-Type") != "application/json" || len(res.Body) != 0 {
 		t.Fatalf("HEAD of a GET route: %d %q %q, want 200 with GET's headers and no body", res.Status, res.Header.Get("Content-Type"), res.Body)
 	}
@@ -213,16 +190,16 @@ func TestResultShapes(t *testing.T) {
 func TestBindingFromEverySource(t *testing.T) {
 	h := newHarness(t)
 	for _, title := range []string{"ab one", "ab two", "other"} {
-		h.do(request{Method: "POST", Path: "/notes", Body: `{"title":"` + title + `"}`, Header: authed()})
+		h.Do(request{Method: "POST", Path: "/notes", Body: `{"title":"` + title + `"}`, Header: authed()})
 	}
 	var found []Note
-	h.decode(h.do(request{Method: "GET", Path: "/notes/search?q=ab&limit=1", Header: map[string]string{"X-Client": "test"}}), 200, &found)
+	h.DecodeJSON(h.Do(request{Method: "GET", Path: "/notes/search?q=ab&limit=1", Header: map[string]string{"X-Client": "test"}}), 200, &found)
 	if len(found) != 1 || found[0].Title != "ab one" {
 		t.Fatalf("query+header binding: %+v", found)
 	}
 	var fromForm Note
 	form := url.Values{"title": {"from a form"}}.Encode()
-	h.decode(h.do(request{Method: "POST", Path: "/notes/form", Body: form, ContentType: "application/x-www-form-urlencoded"}), 201, &fromForm)
+	h.DecodeJSON(h.Do(request{Method: "POST", Path: "/notes/form", Body: form, ContentType: "application/x-www-form-urlencoded"}), 201, &fromForm)
 	if fromForm.Title != "from a form" {
 		t.Fatalf("form binding: %+v", fromForm)
 	}
@@ -253,7 +230,7 @@ func TestValidationErrorsNameFieldsAsTheClientSentThem(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p := h.problem(h.do(tc.req), 400)
+			p := h.Problem(h.Do(tc.req), 400)
 			if !slices.Equal(p.Errors, tc.want) {
 				t.Fatalf("errors\n got %+v\nwant %+v", p.Errors, tc.want)
 			}
@@ -281,8 +258,8 @@ func TestBadInputIsAClearClientError(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			res := h.do(tc.req)
-			p := h.problem(res, tc.status)
+			res := h.Do(tc.req)
+			p := h.Problem(res, tc.status)
 			if !strings.Contains(p.Detail, tc.detailHas) {
 				t.Fatalf("detail %q does not say %q", p.Detail, tc.detailHas)
 			}
@@ -302,23 +279,23 @@ func TestBadInputIsAClearClientError(t *testing.T) {
 
 func TestGuards(t *testing.T) {
 	h := newHarness(t)
-	p := h.problem(h.do(request{Method: "POST", Path: "/notes", Body: `{"title":"x"}`}), 401)
+	p := h.Problem(h.Do(request{Method: "POST", Path: "/notes", Body: `{"title":"x"}`}), 401)
 	if p.Detail != "missing bearer token" {
 		t.Fatalf("401 detail %q", p.Detail)
 	}
-	h.problem(h.do(request{Method: "POST", Path: "/notes", Body: `{"title":"x"}`, Header: map[string]string{"Authorization": "Bearer wrong"}}), 403)
+	h.Problem(h.Do(request{Method: "POST", Path: "/notes", Body: `{"title":"x"}`, Header: map[string]string{"Authorization": "Bearer wrong"}}), 403)
 	// Guards run before binding: invalid input behind a denying guard is a 403, not a 400.
-	h.problem(h.do(request{Method: "POST", Path: "/notes", Body: `{"title": nope`, Header: map[string]string{"Authorization": "Bearer wrong"}}), 403)
-	h.problem(h.do(request{Method: "GET", Path: "/admin/stats?verbose=maybe", Header: map[string]string{"X-Deny": "route"}}), 403)
+	h.Problem(h.Do(request{Method: "POST", Path: "/notes", Body: `{"title": nope`, Header: map[string]string{"Authorization": "Bearer wrong"}}), 403)
+	h.Problem(h.Do(request{Method: "GET", Path: "/admin/stats?verbose=maybe", Header: map[string]string{"X-Deny": "route"}}), 403)
 	for _, denier := range []string{"app-di", "app", "controller"} {
-		h.problem(h.do(request{Method: "GET", Path: "/admin/stats", Header: map[string]string{"X-Deny": denier}}), 403)
+		h.Problem(h.Do(request{Method: "GET", Path: "/admin/stats", Header: map[string]string{"X-Deny": denier}}), 403)
 	}
 }
 
 func TestOrderOfMiddlewareGuardsAndHandler(t *testing.T) {
 	h := newHarness(t)
 	var stats Stats
-	h.decode(h.do(request{Method: "GET", Path: "/admin/stats"}), 200, &stats)
+	h.DecodeJSON(h.Do(request{Method: "GET", Path: "/admin/stats"}), 200, &stats)
 	want := []string{"mw:app", "mw:controller", "mw:route", "guard:app-di", "guard:app", "guard:controller", "guard:route", "handler"}
 	if !slices.Equal(stats.Trace, want) {
 		t.Fatalf("order\n got %v\nwant %v", stats.Trace, want)
@@ -328,37 +305,37 @@ func TestOrderOfMiddlewareGuardsAndHandler(t *testing.T) {
 func TestErrors(t *testing.T) {
 	h := newHarness(t)
 
-	res := h.do(request{Method: "GET", Path: "/notes/fail/unknown"})
-	p := h.problem(res, 500)
+	res := h.Do(request{Method: "GET", Path: "/notes/fail/unknown"})
+	p := h.Problem(res, 500)
 	if strings.Contains(string(res.Body), "hunter2") || p.Detail != "" {
 		t.Fatalf("a 500 leaked internals: %s", res.Body)
 	}
 	id := res.Header.Get(echo.HeaderXRequestID)
-	logs := h.logs.String()
+	logs := h.Logs.String()
 	if id == "" || !strings.Contains(logs, "hunter2") || !strings.Contains(logs, "request_id="+id) {
 		t.Fatalf("the unknown error is not logged with request id %q:\n%s", id, logs)
 	}
 
-	res = h.do(request{Method: "GET", Path: "/notes/fail/panic"})
-	h.problem(res, 500)
-	if strings.Contains(string(res.Body), "secret panic") || !strings.Contains(h.logs.String(), "secret panic detail") {
+	res = h.Do(request{Method: "GET", Path: "/notes/fail/panic"})
+	h.Problem(res, 500)
+	if strings.Contains(string(res.Body), "secret panic") || !strings.Contains(h.Logs.String(), "secret panic detail") {
 		t.Fatalf("panic: body %s; logs must hold the panic value", res.Body)
 	}
 
-	if p := h.problem(h.do(request{Method: "GET", Path: "/notes/fail/teapot"}), 418); p.Detail != "short and stout" {
+	if p := h.Problem(h.Do(request{Method: "GET", Path: "/notes/fail/teapot"}), 418); p.Detail != "short and stout" {
 		t.Fatalf("echo.HTTPError detail %q", p.Detail)
 	}
-	if p := h.problem(h.do(request{Method: "GET", Path: "/notes/fail/gone"}), 410); p.Detail != "the app filter says it is gone" {
+	if p := h.Problem(h.Do(request{Method: "GET", Path: "/notes/fail/gone"}), 410); p.Detail != "the app filter says it is gone" {
 		t.Fatalf("app filter: detail %q", p.Detail)
 	}
-	if p := h.problem(h.do(request{Method: "GET", Path: "/notes/fail/other"}), 404); p.Detail != `no failure named "other"` {
+	if p := h.Problem(h.Do(request{Method: "GET", Path: "/notes/fail/other"}), 404); p.Detail != `no failure named "other"` {
 		t.Fatalf("helper: detail %q", p.Detail)
 	}
 	for i := range 5 {
-		h.do(request{Method: "POST", Path: "/notes", Body: `{"title":"n"}`, Header: authed()})
+		h.Do(request{Method: "POST", Path: "/notes", Body: `{"title":"n"}`, Header: authed()})
 		_ = i
 	}
-	if p := h.problem(h.do(request{Method: "POST", Path: "/notes", Body: `{"title":"n"}`, Header: authed()}), 409); p.Detail != "the notebook is full (5 notes)" {
+	if p := h.Problem(h.Do(request{Method: "POST", Path: "/notes", Body: `{"title":"n"}`, Header: authed()}), 409); p.Detail != "the notebook is full (5 notes)" {
 		t.Fatalf("Conflict helper: detail %q", p.Detail)
 	}
 }
@@ -374,7 +351,7 @@ func TestEchoMiddlewareWorksUnchanged(t *testing.T) {
 		middleware.BodyLimit("1K"),
 	))
 
-	res := h.do(request{Method: "GET", Path: "/notes"})
+	res := h.Do(request{Method: "GET", Path: "/notes"})
 	if res.Header.Get(echo.HeaderXRequestID) == "" {
 		t.Fatal("RequestID: no X-Request-Id header")
 	}
@@ -382,12 +359,12 @@ func TestEchoMiddlewareWorksUnchanged(t *testing.T) {
 		t.Fatalf("Logger: access log %q", access.String())
 	}
 
-	res = h.do(request{Method: "OPTIONS", Path: "/notes", Header: map[string]string{"Origin": "https://app.example", "Access-Control-Request-Method": "POST"}})
+	res = h.Do(request{Method: "OPTIONS", Path: "/notes", Header: map[string]string{"Origin": "https://app.example", "Access-Control-Request-Method": "POST"}})
 	if res.Status != 204 || res.Header.Get("Access-Control-Allow-Origin") != "https://app.example" {
 		t.Fatalf("CORS preflight: %d %v", res.Status, res.Header)
 	}
 
-	res = h.do(request{Method: "GET", Path: "/notes/info", Header: map[string]string{"Accept-Encoding": "gzip"}})
+	res = h.Do(request{Method: "GET", Path: "/notes/info", Header: map[string]string{"Accept-Encoding": "gzip"}})
 	if res.Header.Get("Content-Encoding") != "gzip" {
 		t.Fatalf("Gzip: Content-Encoding %q", res.Header.Get("Content-Encoding"))
 	}
@@ -401,10 +378,10 @@ func TestEchoMiddlewareWorksUnchanged(t *testing.T) {
 	}
 
 	big := `{"title":"` + strings.Repeat("x", 2048) + `"}`
-	h.problem(h.do(request{Method: "POST", Path: "/notes", Body: big, Header: authed()}), 413)
+	h.Problem(h.Do(request{Method: "POST", Path: "/notes", Body: big, Header: authed()}), 413)
 
-	res = h.do(request{Method: "GET", Path: "/notes/fail/panic"})
-	h.problem(res, 500)
+	res = h.Do(request{Method: "GET", Path: "/notes/fail/panic"})
+	h.Problem(res, 500)
 	if strings.Contains(string(res.Body), "secret") {
 		t.Fatalf("Recover: body leaked the panic: %s", res.Body)
 	}
@@ -416,7 +393,7 @@ func TestEchoMiddlewareWorksUnchanged(t *testing.T) {
 
 func TestRoutesAreLoggedAtStart(t *testing.T) {
 	h := newHarness(t)
-	logs := h.logs.String()
+	logs := h.Logs.String()
 	// One line per controller, listing its routes and their handlers.
 	for _, line := range []string{
 		`msg="godanet: routes mapped" module=notes controller=NoteController guards="AppGuard TraceGuard" routes="GET /notes List, `,
@@ -428,7 +405,7 @@ func TestRoutesAreLoggedAtStart(t *testing.T) {
 			t.Errorf("start-up log lacks %q:\n%s", line, logs)
 		}
 	}
-	routes := h.app.Routes()
+	routes := h.App.Routes()
 	if len(routes) != 14 {
 		t.Fatalf("%d routes mapped, want 14: %+v", len(routes), routes)
 	}
@@ -440,11 +417,11 @@ func TestRoutesAreLoggedAtStart(t *testing.T) {
 
 func TestEchoEscapeHatch(t *testing.T) {
 	h := newHarness(t)
-	h.app.Echo().GET("/raw", func(c echo.Context) error { return c.String(200, "raw echo") })
-	if res := h.do(request{Method: "GET", Path: "/raw"}); string(res.Body) != "raw echo" {
+	h.App.Echo().GET("/raw", func(c echo.Context) error { return c.String(200, "raw echo") })
+	if res := h.Do(request{Method: "GET", Path: "/raw"}); string(res.Body) != "raw echo" {
 		t.Fatalf("raw route: %d %q", res.Status, res.Body)
 	}
-	if res := h.do(request{Method: "GET", Path: "/notes"}); res.Status != 200 {
+	if res := h.Do(request{Method: "GET", Path: "/notes"}); res.Status != 200 {
 		t.Fatalf("framework route next to a raw one: %d", res.Status)
 	}
 }
@@ -457,7 +434,7 @@ func (fakeStore) List() []Note { return []Note{{ID: 7, Title: "from the fake"}} 
 func TestOverrideProvider(t *testing.T) {
 	h := newHarness(t, core.OverrideProvider[NoteStore](fakeStore{}))
 	var notes []Note
-	h.decode(h.do(request{Method: "GET", Path: "/notes"}), 200, &notes)
+	h.DecodeJSON(h.Do(request{Method: "GET", Path: "/notes"}), 200, &notes)
 	if len(notes) != 1 || notes[0].Title != "from the fake" {
 		t.Fatalf("notes %+v, want the fake's", notes)
 	}

@@ -62,25 +62,25 @@ func (bindingController) DB(echo.Context) error {
 
 func newBindingHarness(t *testing.T) *harness {
 	t.Helper()
-	h := &harness{t: t, logs: &syncBuffer{}}
+	h := &harness{T: t, Logs: &syncBuffer{}}
 	app, err := core.New(&module.Module{Name: "binding", Controllers: []any{&bindingController{}}},
-		core.WithLogger(slog.New(slog.NewTextHandler(h.logs, nil))))
+		core.WithLogger(slog.New(slog.NewTextHandler(h.Logs, nil))))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.app, h.srv = app, httptest.NewServer(app.Handler())
-	t.Cleanup(h.srv.Close)
+	h.App, h.Srv = app, httptest.NewServer(app.Handler())
+	t.Cleanup(h.Srv.Close)
 	return h
 }
 
 func TestBodyCannotFillPathQueryOrHeaderFields(t *testing.T) {
 	h := newBindingHarness(t)
 	var got AdminInput
-	h.decode(h.do(request{Method: "POST", Path: "/things/5", Body: `{"name":"n","ID":99,"Role":"admin","Owner":7,"Page":3,"Limit":5}`}), 200, &got)
+	h.DecodeJSON(h.Do(request{Method: "POST", Path: "/things/5", Body: `{"name":"n","ID":99,"Role":"admin","Owner":7,"Page":3,"Limit":5}`}), 200, &got)
 	if got.ID != 5 || got.Role != "" || got.Owner != 0 || got.Page.Page != 0 || got.Limit != 0 || got.Name != "n" {
 		t.Fatalf("bound %+v: the body must set only body fields", got)
 	}
-	h.decode(h.do(request{Method: "POST", Path: "/things/5?owner=3&page=2", Body: `{"name":"n"}`, Header: map[string]string{"X-Role": "viewer"}}), 200, &got)
+	h.DecodeJSON(h.Do(request{Method: "POST", Path: "/things/5?owner=3&page=2", Body: `{"name":"n"}`, Header: map[string]string{"X-Role": "viewer"}}), 200, &got)
 	if got.Role != "viewer" || got.Owner != 3 || got.Page.Page != 2 {
 		t.Fatalf("bound %+v: header, query and embedded query fields must come from their sources", got)
 	}
@@ -111,7 +111,7 @@ func TestBindingErrorsNameTheField(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p := h.problem(h.do(tc.req), 400)
+			p := h.Problem(h.Do(tc.req), 400)
 			if !strings.Contains(p.Detail, tc.detail) || !slices.Equal(p.Errors, tc.fields) {
 				t.Fatalf("problem %q %+v\nwant detail with %q and %+v", p.Detail, p.Errors, tc.detail, tc.fields)
 			}
@@ -121,17 +121,17 @@ func TestBindingErrorsNameTheField(t *testing.T) {
 
 func TestServerErrorsAreLoggedWithTheirCause(t *testing.T) {
 	h := newBindingHarness(t)
-	res := h.do(request{Method: "GET", Path: "/db"})
-	p := h.problem(res, 503)
+	res := h.Do(request{Method: "GET", Path: "/db"})
+	p := h.Problem(res, 503)
 	if p.Detail != "try again later" || strings.Contains(string(res.Body), "db-7") {
 		t.Fatalf("503 answer %s", res.Body)
 	}
-	waitFor(t, "the cause in the log", func() bool { return strings.Contains(h.logs.String(), "connection to db-7 refused") })
+	waitFor(t, "the cause in the log", func() bool { return strings.Contains(h.Logs.String(), "connection to db-7 refused") })
 }
 
 func TestPanicAfterTheResponseBeganCutsTheConnection(t *testing.T) {
 	h := newBindingHarness(t)
-	res, err := h.srv.Client().Get(h.srv.URL + "/partial")
+	res, err := h.Srv.Client().Get(h.Srv.URL + "/partial")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,5 +143,5 @@ func TestPanicAfterTheResponseBeganCutsTheConnection(t *testing.T) {
 	if strings.Contains(string(body), "problem") || strings.Contains(string(body), "Internal") {
 		t.Fatalf("an error body was glued onto the started response: %q", body)
 	}
-	waitFor(t, "the panic in the log", func() bool { return strings.Contains(h.logs.String(), "half way") })
+	waitFor(t, "the panic in the log", func() bool { return strings.Contains(h.Logs.String(), "half way") })
 }

@@ -8,11 +8,9 @@ package core_test
 
 import (
 	"io"
-	"net/http/httptest"
 	"sync"
 	"testing"
 
-	"github.com/godanet/godanet/core"
 	"github.com/godanet/godanet/internal/testhttp"
 	gosse "github.com/tmaxmax/go-sse"
 )
@@ -20,37 +18,14 @@ import (
 // syncBuffer is a log sink the server and the test share.
 type syncBuffer = testhttp.LogBuffer
 
-// harness is one application under test, served over real HTTP.
-type harness struct {
-	t    *testing.T
-	app  *core.App
-	logs *syncBuffer
-	srv  *httptest.Server
-}
-
-// request and response are testhttp's, which the core package's tests
-// share with these.
+// harness is one application under test, served over real HTTP; request
+// and response are the calls it makes. All are testhttp's, which the root
+// package's end-to-end tests share.
 type (
+	harness  = testhttp.Harness
 	request  = testhttp.Request
 	response = testhttp.Response
 )
-
-func (h *harness) do(r request) response {
-	h.t.Helper()
-	return testhttp.Do(h.t, h.srv, r)
-}
-
-// decode reads a JSON body into v, failing the test on a wrong status.
-func (h *harness) decode(res response, status int, v any) {
-	h.t.Helper()
-	testhttp.DecodeJSON(h.t, res, status, v)
-}
-
-// problem reads an RFC 9457 body, checking its media type and status.
-func (h *harness) problem(res response, status int) core.Problem {
-	h.t.Helper()
-	return testhttp.Problem(h.t, res, status)
-}
 
 // waitFor polls cond until it holds, failing the test after a deadline.
 func waitFor(t *testing.T, what string, cond func() bool) {

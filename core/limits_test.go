@@ -134,7 +134,7 @@ func TestDeclaredHEADKeepsItsBodyLimit(t *testing.T) {
 
 func TestBodyLimits(t *testing.T) {
 	app := newLimitsApp(t, io.Discard, core.WithLimits(core.Limits{BodyBytes: 1024}))
-	h := &harness{t: t, app: app, srv: httptestServer(t, app)}
+	h := &harness{T: t, App: app, Srv: httptestServer(t, app)}
 	body := func(n int) string { return `{"data":"` + strings.Repeat("x", n) + `"}` }
 	tests := []struct {
 		path    string
@@ -152,7 +152,7 @@ func TestBodyLimits(t *testing.T) {
 		{"/limits/unlimited", 3 << 20, true, http.StatusOK},
 	}
 	for _, tt := range tests {
-		req, err := http.NewRequest(http.MethodPost, h.srv.URL+tt.path, strings.NewReader(body(tt.size)))
+		req, err := http.NewRequest(http.MethodPost, h.Srv.URL+tt.path, strings.NewReader(body(tt.size)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,7 +161,7 @@ func TestBodyLimits(t *testing.T) {
 			req.Body = io.NopCloser(req.Body)
 		}
 		req.Header.Set("Content-Type", "application/json")
-		res, err := h.srv.Client().Do(req)
+		res, err := h.Srv.Client().Do(req)
 		if err != nil {
 			t.Fatalf("%s, %d bytes: %v", tt.path, tt.size, err)
 		}
@@ -169,13 +169,13 @@ func TestBodyLimits(t *testing.T) {
 		res.Body.Close()
 		r := response{Status: res.StatusCode, Header: res.Header, Body: got}
 		if tt.status != http.StatusOK {
-			if p := h.problem(r, tt.status); !strings.Contains(p.Detail, "limit of") {
+			if p := h.Problem(r, tt.status); !strings.Contains(p.Detail, "limit of") {
 				t.Errorf("%s, %d bytes: detail %q does not give the limit", tt.path, tt.size, p.Detail)
 			}
 			continue
 		}
 		var n int
-		h.decode(r, http.StatusOK, &n)
+		h.DecodeJSON(r, http.StatusOK, &n)
 		if n != tt.size {
 			t.Errorf("%s: read %d bytes of data, want %d", tt.path, n, tt.size)
 		}
@@ -412,12 +412,12 @@ func testStalledStreamIsCutSoon(t *testing.T, serve func(*testing.T, *core.App) 
 // written into a Problem a handler returns, which other requests share.
 func TestSharedProblemIsNotChanged(t *testing.T) {
 	app := newLimitsApp(t, io.Discard)
-	h := &harness{t: t, app: app, srv: httptestServer(t, app)}
-	if p := h.problem(h.do(request{Method: "GET", Path: "/no/such/route"}), http.StatusNotFound); !strings.Contains(p.Detail, "/no/such/route") {
+	h := &harness{T: t, App: app, Srv: httptestServer(t, app)}
+	if p := h.Problem(h.Do(request{Method: "GET", Path: "/no/such/route"}), http.StatusNotFound); !strings.Contains(p.Detail, "/no/such/route") {
 		t.Errorf("router 404 detail %q", p.Detail)
 	}
 	for range 2 {
-		if p := h.problem(h.do(request{Method: "GET", Path: "/limits/gone"}), http.StatusNotFound); p.Detail != "" {
+		if p := h.Problem(h.Do(request{Method: "GET", Path: "/limits/gone"}), http.StatusNotFound); p.Detail != "" {
 			t.Errorf("the handler's own 404 got detail %q", p.Detail)
 		}
 	}

@@ -121,7 +121,7 @@ func newSSEHarness(t *testing.T, options ...core.Option) *sseHarness {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(app.Handler())
-	h := &sseHarness{harness: &harness{t: t, app: app, logs: logs, srv: srv}, feed: feed, hub: feed.Hub}
+	h := &sseHarness{harness: &harness{T: t, App: app, Logs: logs, Srv: srv}, feed: feed, hub: feed.Hub}
 	t.Cleanup(func() {
 		srv.Close()
 		_ = app.Shutdown(context.Background())
@@ -131,19 +131,19 @@ func newSSEHarness(t *testing.T, options ...core.Option) *sseHarness {
 
 // open starts a stream and returns the response once headers arrived.
 func (h *sseHarness) open(ctx context.Context, path string, header map[string]string) *http.Response {
-	h.t.Helper()
-	req, err := http.NewRequestWithContext(ctx, "GET", h.srv.URL+path, nil)
+	h.T.Helper()
+	req, err := http.NewRequestWithContext(ctx, "GET", h.Srv.URL+path, nil)
 	if err != nil {
-		h.t.Fatal(err)
+		h.T.Fatal(err)
 	}
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	res, err := h.srv.Client().Do(req)
+	res, err := h.Srv.Client().Do(req)
 	if err != nil {
-		h.t.Fatal(err)
+		h.T.Fatal(err)
 	}
-	h.t.Cleanup(func() { res.Body.Close() })
+	h.T.Cleanup(func() { res.Body.Close() })
 	return res
 }
 
@@ -194,13 +194,13 @@ func TestSSERouteAnswersProblemsBeforeStreaming(t *testing.T) {
 		{"/feed/missing/7", nil, 404}, // the handler's error
 	}
 	for _, tc := range cases {
-		res := h.do(request{Method: "GET", Path: tc.path, Header: tc.header})
-		p := h.problem(res, tc.status)
+		res := h.Do(request{Method: "GET", Path: tc.path, Header: tc.header})
+		p := h.Problem(res, tc.status)
 		if tc.status == 404 && p.Detail != "no feed 7" {
 			t.Fatalf("%s: detail %q", tc.path, p.Detail)
 		}
 	}
-	res := h.do(request{Method: "GET", Path: "/feed/private", Header: authed()})
+	res := h.Do(request{Method: "GET", Path: "/feed/private", Header: authed()})
 	if res.Status != 200 || !strings.Contains(string(res.Body), "data: secret\n\n") {
 		t.Fatalf("guarded stream with a token: %d %q", res.Status, res.Body)
 	}
@@ -228,7 +228,7 @@ func TestSSEClientDisconnectStopsProducer(t *testing.T) {
 		t.Fatal("the producer did not stop after its client left")
 	}
 	waitFor(t, "the rejection to be logged", func() bool {
-		return strings.Contains(h.logs.String(), "SSE message rejected") && strings.Contains(h.logs.String(), "/feed/counter")
+		return strings.Contains(h.Logs.String(), "SSE message rejected") && strings.Contains(h.Logs.String(), "/feed/counter")
 	})
 }
 
@@ -245,7 +245,7 @@ func TestShutdownEndsOpenStreamsPromptly(t *testing.T) {
 		}
 	}()
 	for i := range n {
-		res, err := client.Get(h.srv.URL + "/feed/topic?topic=quiet")
+		res, err := client.Get(h.Srv.URL + "/feed/topic?topic=quiet")
 		if err != nil {
 			t.Fatalf("stream %d: %v", i, err)
 		}
@@ -254,7 +254,7 @@ func TestShutdownEndsOpenStreamsPromptly(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	start := time.Now()
-	if err := h.app.Shutdown(ctx); err != nil {
+	if err := h.App.Shutdown(ctx); err != nil {
 		t.Fatalf("Shutdown with %d open streams: %v", n, err)
 	}
 	took := time.Since(start)

@@ -15,7 +15,7 @@ import (
 // the response so the stream is surely open, and then never reads again.
 func stallClient(t *testing.T, h *sseHarness, path string) net.Conn {
 	t.Helper()
-	conn, err := net.Dial("tcp", strings.TrimPrefix(h.srv.URL, "http://"))
+	conn, err := net.Dial("tcp", strings.TrimPrefix(h.Srv.URL, "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestShutdownIsNotHeldByAStalledClient(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	start := time.Now()
-	if err := h.app.Shutdown(ctx); err != nil {
+	if err := h.App.Shutdown(ctx); err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
 	if took := time.Since(start); took > 5*time.Second {

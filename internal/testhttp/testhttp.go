@@ -1,5 +1,5 @@
 // Package testhttp holds what godanet's own end-to-end tests share, in the
-// root package and in core: a request helper over real HTTP, checks of
+// root package and in core: a harness serving an App, a request helper over real HTTP, checks of
 // JSON and problem-details answers, a log sink the server and the test
 // share, and polling with a deadline. Test files cannot be shared across
 // packages; this internal package is their one copy.
@@ -35,6 +35,33 @@ func (b *LogBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// Harness is one application under test, served over real HTTP, with
+// the log its App writes.
+type Harness struct {
+	T    *testing.T
+	App  *core.App
+	Logs *LogBuffer
+	Srv  *httptest.Server
+}
+
+// Do sends r to the server and reads the answer.
+func (h *Harness) Do(r Request) Response {
+	h.T.Helper()
+	return Do(h.T, h.Srv, r)
+}
+
+// DecodeJSON reads a JSON body into v, failing the test on a wrong status.
+func (h *Harness) DecodeJSON(res Response, status int, v any) {
+	h.T.Helper()
+	DecodeJSON(h.T, res, status, v)
+}
+
+// Problem reads an RFC 9457 body, checking its media type and status.
+func (h *Harness) Problem(res Response, status int) core.Problem {
+	h.T.Helper()
+	return Problem(h.T, res, status)
 }
 
 // Request is one call to the server under test. A body is sent as
