@@ -25,11 +25,12 @@ const (
 
 // Sources of input fields, as FieldError.Source names them.
 const (
-	sourcePath   = "path"
-	sourceQuery  = "query"
-	sourceHeader = "header"
-	sourceCookie = "cookie"
-	sourceBody   = "body"
+	sourcePath     = "path"
+	sourceQuery    = "query"
+	sourceHeader   = "header"
+	sourceCookie   = "cookie"
+	sourceBody     = "body"
+	sourceAttached = "attached" // Attach's values, never the client's
 )
 
 // inputField is a field of an input struct and where its value comes from.
@@ -41,6 +42,8 @@ type inputField struct {
 	typ    reflect.Type
 	field  reflect.StructField // for RouteInfo.Params
 	index  []int               // the field's place in the input, through embedded structs
+	// optional is set for an attached field tagged attached:"optional".
+	optional bool
 }
 
 // bindPlan is what start-up learns about a handler's input struct, so that
@@ -69,6 +72,12 @@ type bindPlan struct {
 	params []inputField
 	// cookies are the params read from cookies, which core reads itself.
 	cookies []inputField
+	// attached are the fields tagged attached, filled from the request's
+	// attached values (Attach) after the input is bound.
+	attached []inputField
+	// misplaced are attached fields inside a body field, which only the
+	// body could fill: New refuses them.
+	misplaced []string
 }
 
 // newBindPlan reads the struct's tags once.
@@ -91,6 +100,17 @@ func newBindPlan(t reflect.Type) (*bindPlan, error) {
 		}
 		if f.source == sourceCookie {
 			p.cookies = append(p.cookies, f)
+		}
+	}
+	if len(p.misplaced) > 0 {
+		return nil, fmt.Errorf("field %s is tagged attached inside a body field, which only the body fills; put the attached field in the input struct itself", p.misplaced[0])
+	}
+	for _, f := range p.attached {
+		if json := tagName(f.field, "json"); json != "" && json != "-" {
+			return nil, fmt.Errorf("field %s is attached and tagged json %q too, but an attached field is never read from the body; drop the json tag", f.goPath, json)
+		}
+		if tag := f.field.Tag.Get("attached"); tag != "" && tag != "optional" {
+			return nil, fmt.Errorf("field %s is tagged attached:%q; use attached:\"\" for a value the request must have, or attached:\"optional\" for one it may lack", f.goPath, tag)
 		}
 	}
 	if jsonFields {
@@ -122,6 +142,17 @@ func (p *bindPlan) addFields(t reflect.Type, index []int, rooted bool, goPrefix,
 			continue
 		}
 		field := inputField{goPath: goPrefix + f.Name, typ: f.Type, field: f, index: at}
+		if tag, ok := f.Tag.Lookup("attached"); ok {
+			if !rooted {
+				p.misplaced = append(p.misplaced, field.goPath)
+				continue
+			}
+			field.source, field.optional = sourceAttached, tag == "optional"
+			p.notBody = append(p.notBody, at)
+			p.attached = append(p.attached, field)
+			p.fields[field.goPath] = field
+			continue
+		}
 		switch {
 		case tagName(f, "param") != "":
 			field.own, field.source, p.path = tagName(f, "param"), sourcePath, true
@@ -199,6 +230,11 @@ func implementsUnmarshaler(t reflect.Type) bool {
 func (p *bindPlan) decode(c Context, v *validator.Validate, dst any) error {
 	if err := p.bind(c, dst); err != nil {
 		return err
+	}
+	if len(p.attached) > 0 {
+		if err := p.attach(c, dst); err != nil {
+			return err
+		}
 	}
 	return p.validate(v, dst)
 }

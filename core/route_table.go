@@ -149,6 +149,9 @@ func (a *App) mapRoute(table *routeTable, ci *controllerInfo, rt *Route, appGuar
 		}
 	}
 	guards := a.routeGuards(appGuards, ci, rt)
+	if err := checkAttached(plan.input, routeAttachers(guards, len(ci.middleware)+len(rt.middleware))); err != nil {
+		return RouteInfo{}, ci.errorf(rt, "handler %q: %v", rt.name, err)
+	}
 	bodyLimit := a.cfg.limits.BodyBytes
 	switch {
 	case rt.bodyLimit > 0:

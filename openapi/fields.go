@@ -47,6 +47,9 @@ func bodyNamer(tag string) namer {
 				return "", false, true
 			}
 		}
+		if _, attached := sf.Tag.Lookup("attached"); attached {
+			return "", false, true // core.Attach's value, not the client's
+		}
 		if sf.Tag.Get(tag) == "-" {
 			return "", false, true
 		}

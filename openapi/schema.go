@@ -106,8 +106,8 @@ func (g *Generator) EventData(t reflect.Type) (ref *openapi3.SchemaRef, notes []
 }
 
 // Body is the schema of an input struct's body: only the fields bound
-// from the body, leaving out the fields tagged param, query, header or
-// cookie, and those tagged json:"-" or nameTag:"-". Properties are named
+// from the body, leaving out the fields tagged param, query, header,
+// cookie or attached, and those tagged json:"-" or nameTag:"-". Properties are named
 // by nameTag ("json" for application/json, "form" for the form types); a
 // field without that tag takes its json name, else its Go name.
 // Embedded structs without a name are flattened as encoding/json does.

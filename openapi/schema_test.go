@@ -441,6 +441,7 @@ type createInput struct {
 	Tags    []string          `json:"tags" validate:"dive,min=1"`
 	Owner   *docPerson        `json:"owner"`
 	Meta    map[string]string `json:"meta" validate:"max=3,dive,keys,alpha,endkeys"`
+	Caller  *docPerson        `attached:""` // core.Attach's: never in the body
 }
 
 func TestBody(t *testing.T) {
