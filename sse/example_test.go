@@ -176,3 +176,26 @@ func ExampleProduce() {
 	// 3
 	// closed
 }
+
+func ExampleMap() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	in := make(chan sse.Message, 3)
+	in <- sse.Message{Event: "greeting", Data: "hello"}
+	in <- sse.Message{Event: "debug", Data: "left out"}
+	in <- sse.Message{Event: "greeting", Data: "bye"}
+	close(in)
+	out := sse.Map(ctx, in, func(m sse.Message) (sse.Message, bool) {
+		if m.Event == "debug" {
+			return m, false
+		}
+		m.Data = strings.ToUpper(m.Data.(string))
+		return m, true
+	})
+	for m := range out {
+		fmt.Println(m.Event, m.Data)
+	}
+	// Output:
+	// greeting HELLO
+	// greeting BYE
+}

@@ -34,3 +34,32 @@ func TestProduceEmitAfterCancel(t *testing.T) {
 		t.Errorf("after the context ended, emit reported true %d times of %d, and %d messages reached the stream; want none", n, tries, received)
 	}
 }
+
+// Map's goroutine ends with its context even when its input never closes,
+// and a panic in change is reported, not crashing the process; either
+// way the channel it returned is closed.
+func TestMapEndsWithContextAndRecovers(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	in := make(chan sse.Message) // never closed
+	out := sse.Map(ctx, in, func(m sse.Message) (sse.Message, bool) { return m, true })
+	in <- sse.Message{Data: "one"}
+	if m := <-out; m.Data != "one" {
+		t.Fatalf("got %v, want one", m.Data)
+	}
+	cancel()
+	for range out {
+	}
+
+	panicked := make(chan any, 1)
+	sctx, scancel := sse.StreamContext(t.Context(), func(v any, _ []byte) { panicked <- v })
+	defer scancel(nil)
+	in2 := make(chan sse.Message, 1)
+	in2 <- sse.Message{Data: "boom"}
+	out2 := sse.Map(sctx, in2, func(m sse.Message) (sse.Message, bool) { panic(m.Data) })
+	for range out2 {
+		t.Error("a message passed a change that panicked")
+	}
+	if v := receive(t, panicked, "the panic report"); v != "boom" {
+		t.Errorf("reported %v, want boom", v)
+	}
+}
