@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"reflect"
 	"sync"
 	"time"
 
@@ -79,27 +78,16 @@ func New(root *module.Module, options ...Option) (*App, error) {
 		return nil, err
 	}
 	a.graph = graph
-	if err := a.cfg.checkGuardOverrides(); err != nil {
+	if err := a.cfg.checkOverrides(); err != nil {
 		return nil, err
 	}
-	var appGuards []Guard
-	for _, ref := range a.cfg.guards {
-		if ref.typ == nil {
-			if g, ok := a.cfg.overrideGuardType(reflect.TypeOf(ref.instance)); ok {
-				ref.instance = g
-			}
-			appGuards = append(appGuards, ref.instance)
-			continue
-		}
-		if g, ok := a.cfg.overrideGuardType(ref.typ); ok {
-			appGuards = append(appGuards, g)
-			continue
-		}
-		v, err := graph.Get(ref.typ)
-		if err != nil {
-			return nil, &OptionError{Option: fmt.Sprintf("WithGuard[%v]", ref.typ), Err: fmt.Errorf("the guard: %w", err)}
-		}
-		appGuards = append(appGuards, v.(Guard))
+	appGuards, err := resolveAppRefs(&a.cfg, graph, kindGuard, "WithGuard", a.cfg.guards)
+	if err != nil {
+		return nil, err
+	}
+	appInterceptors, err := resolveAppRefs(&a.cfg, graph, kindInterceptor, "WithInterceptor", a.cfg.interceptors)
+	if err != nil {
+		return nil, err
 	}
 	optionErr := func(option string) func(string, ...any) error {
 		return func(format string, args ...any) error {
@@ -107,19 +95,20 @@ func New(root *module.Module, options ...Option) (*App, error) {
 		}
 	}
 	if err := errors.Join(
-		checkNil(optionErr("WithGuards"), appGuards, nil, nil),
-		checkNil(optionErr("WithMiddleware"), nil, a.cfg.middleware, nil),
-		checkNil(optionErr("WithErrorFilters"), nil, nil, a.cfg.filters),
+		checkNil(optionErr("WithGuards"), appGuards, nil, nil, nil),
+		checkNil(optionErr("WithMiddleware"), nil, a.cfg.middleware, nil, nil),
+		checkNil(optionErr("WithErrorFilters"), nil, nil, a.cfg.filters, nil),
+		checkNil(optionErr("WithInterceptors"), nil, nil, nil, appInterceptors),
 	); err != nil {
 		return nil, err
 	}
 	a.initEngine()
 	a.Use(a.cfg.middleware...)
 
-	if err := a.mapRoutes(appGuards); err != nil {
+	if err := a.mapRoutes(appGuards, appInterceptors); err != nil {
 		return nil, err
 	}
-	if err := a.cfg.checkGuardOverridesUsed(); err != nil {
+	if err := a.cfg.checkOverridesUsed(); err != nil {
 		return nil, err
 	}
 	a.tags = nil // only start-up needs it

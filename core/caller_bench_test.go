@@ -56,10 +56,10 @@ func BenchmarkCaller(b *testing.B) {
 		name string
 		call caller
 	}{
-		{"typed", plan(Typed(ctrl.Update)).caller(v)},
-		{"method-expression", expression.caller(v)},
-		{"method-value", plan(ctrl.Update).caller(v)},
-		{"method-by-name", plan(recv.MethodByName("Update").Interface()).caller(v)},
+		{"typed", plan(Typed(ctrl.Update)).caller(v, nil, false)},
+		{"method-expression", expression.caller(v, nil, false)},
+		{"method-value", plan(ctrl.Update).caller(v, nil, false)},
+		{"method-by-name", plan(recv.MethodByName("Update").Interface()).caller(v, nil, false)},
 	}
 	e := echo.New()
 	newContext := func() Context {

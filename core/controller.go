@@ -24,11 +24,12 @@ type controllerInfo struct {
 	version   string
 	// doc is what the controller says of all its routes: its description
 	// (of the group), whether they are hidden, and error statuses.
-	doc        routeDoc
-	guards     []Guard
-	middleware []MiddlewareFunc
-	filters    []ErrorFilter
-	routes     []*Route
+	doc          routeDoc
+	guards       []Guard
+	middleware   []MiddlewareFunc
+	filters      []ErrorFilter
+	interceptors []Interceptor
+	routes       []*Route
 }
 
 // errorf formats a start-up error that says where: module, controller and,
@@ -63,7 +64,7 @@ func readController(module string, instance any, appPrefix string) (*controllerI
 				}
 				ci.version = v
 			}
-			if err := ci.readRefs(f.Tag, nil, &ci.guards, &ci.middleware, &ci.filters); err != nil {
+			if err := ci.readRefs(f.Tag, nil, &ci.guards, &ci.middleware, &ci.filters, &ci.interceptors); err != nil {
 				return nil, err
 			}
 			continue
@@ -86,10 +87,11 @@ func readController(module string, instance any, appPrefix string) (*controllerI
 		var r Routes
 		declarer.Routes(&r)
 		if err := checkNil(func(format string, args ...any) error { return ci.errorf(nil, "Routes: "+format, args...) },
-			r.guards, r.middleware, r.filters); err != nil {
+			r.guards, r.middleware, r.filters, r.interceptors); err != nil {
 			return nil, err
 		}
 		ci.guards = append(ci.guards, r.guards...)
+		ci.interceptors = append(ci.interceptors, r.interceptors...)
 		ci.middleware = append(ci.middleware, r.middleware...)
 		ci.filters = append(ci.filters, r.filters...)
 		if r.doc.description != "" {
@@ -151,7 +153,7 @@ func (ci *controllerInfo) readTagRoute(rt *Route, f reflect.StructField) error {
 	if err := ci.readTagDoc(rt, f.Tag); err != nil {
 		return err
 	}
-	return ci.readRefs(f.Tag, rt, &rt.guards, &rt.middleware, &rt.filters)
+	return ci.readRefs(f.Tag, rt, &rt.guards, &rt.middleware, &rt.filters, &rt.interceptors)
 }
 
 // readBuilderRoute checks a route declared with Routes.
@@ -179,12 +181,12 @@ func (ci *controllerInfo) readBuilderRoute(rt *Route) error {
 		rt.version = rt.versionTag
 	}
 	return checkNil(func(format string, args ...any) error { return ci.errorf(rt, format, args...) },
-		rt.guards, rt.middleware, rt.filters)
+		rt.guards, rt.middleware, rt.filters, rt.interceptors)
 }
 
 // checkNil rejects a nil guard, middleware or filter, which would panic on
 // every request; errorf says where.
-func checkNil(errorf func(string, ...any) error, guards []Guard, middleware []MiddlewareFunc, filters []ErrorFilter) error {
+func checkNil(errorf func(string, ...any) error, guards []Guard, middleware []MiddlewareFunc, filters []ErrorFilter, interceptors []Interceptor) error {
 	for i, g := range guards {
 		if v := reflect.ValueOf(g); g == nil || (v.Kind() == reflect.Pointer || v.Kind() == reflect.Func) && v.IsNil() {
 			return errorf("guard %d is nil; is the field holding it set by the constructor?", i+1)
@@ -198,6 +200,11 @@ func checkNil(errorf func(string, ...any) error, guards []Guard, middleware []Mi
 	for i, f := range filters {
 		if f == nil {
 			return errorf("error filter %d is nil; pass a func(error, core.Context) error", i+1)
+		}
+	}
+	for i, in := range interceptors {
+		if v := reflect.ValueOf(in); in == nil || (v.Kind() == reflect.Pointer || v.Kind() == reflect.Func) && v.IsNil() {
+			return errorf("interceptor %d is nil; is the field holding it set by the constructor?", i+1)
 		}
 	}
 	return nil
@@ -216,9 +223,9 @@ func (ci *controllerInfo) handlerCandidates() []string {
 	return names
 }
 
-// readRefs resolves the guards, use and filters tags: comma-separated names
-// of the controller's fields or methods.
-func (ci *controllerInfo) readRefs(tag reflect.StructTag, rt *Route, guards *[]Guard, middleware *[]MiddlewareFunc, filters *[]ErrorFilter) error {
+// readRefs resolves the guards, use, filters and interceptors tags:
+// comma-separated names of the controller's fields or methods.
+func (ci *controllerInfo) readRefs(tag reflect.StructTag, rt *Route, guards *[]Guard, middleware *[]MiddlewareFunc, filters *[]ErrorFilter, interceptors *[]Interceptor) error {
 	for _, name := range splitList(tag.Get("guards")) {
 		v, what, err := ci.ref(rt, "guard", name)
 		if err != nil {
@@ -255,6 +262,23 @@ func (ci *controllerInfo) readRefs(tag reflect.StructTag, rt *Route, guards *[]G
 			return ci.errorf(rt, "filter reference %q is not an error filter: %s is a %v; it must be a func(error, core.Context) error", name, what, v.Type())
 		}
 		*filters = append(*filters, v.Convert(reflect.TypeFor[ErrorFilter]()).Interface().(ErrorFilter))
+	}
+	for _, name := range splitList(tag.Get("interceptors")) {
+		v, what, err := ci.ref(rt, "interceptor", name)
+		if err != nil {
+			return err
+		}
+		switch i := v.Interface().(type) {
+		case Interceptor:
+			*interceptors = append(*interceptors, i)
+		case func(Context, any, Next) (any, error):
+			*interceptors = append(*interceptors, InterceptorFunc(i))
+		default:
+			if reflect.PointerTo(v.Type()).Implements(reflect.TypeFor[Interceptor]()) {
+				return ci.errorf(rt, "interceptor reference %q: %s is a %v, whose Intercept has a pointer receiver; make the field a *%v", name, what, v.Type(), v.Type())
+			}
+			return ci.errorf(rt, "interceptor reference %q is not an interceptor: %s is a %v, which has no method Intercept(core.Context, any, core.Next) (any, error)", name, what, v.Type())
+		}
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ var (
 	contextType = reflect.TypeFor[Context]()
 	errorType   = reflect.TypeFor[error]()
 	plainType   = reflect.TypeFor[func(Context) error]()
+	anyType     = reflect.TypeFor[any]()
 )
 
 // supportedShapes is said in every signature error, so the fix is at hand.
@@ -108,8 +109,13 @@ func (h *handlerPlan) callMethod(recv reflect.Value, name string) {
 // caller returns the route's decode and call stages. A plain handler and
 // a Typed one are called as Go code; any other handler, a method named in
 // a tag or a method value given to the builder, through reflect.Value.Call,
-// which costs a few allocations per request (see Typed).
-func (h *handlerPlan) caller(v *validator.Validate) caller {
+// which costs a few allocations per request (see Typed). With
+// interceptors, the call is made inside them (intercepted); a route
+// without any gets the callers below, which know nothing of them.
+func (h *handlerPlan) caller(v *validator.Validate, interceptors []Interceptor, stream bool) caller {
+	if len(interceptors) > 0 {
+		return intercepted(h.preparer(v), interceptors, stream)
+	}
 	switch {
 	case h.plain != nil:
 		plain := h.plain
@@ -118,6 +124,52 @@ func (h *handlerPlan) caller(v *validator.Validate) caller {
 		return h.typed.caller(h.input, v)
 	}
 	return h.reflectCaller(v)
+}
+
+// preparer returns the route's decode stage, for a route with
+// interceptors: it hands them the input and the handler's call.
+func (h *handlerPlan) preparer(v *validator.Validate) preparer {
+	switch {
+	case h.plain != nil:
+		plain := h.plain
+		return func(c Context) (any, Next, error) {
+			return nil, func() (any, error) { return nil, plain(c) }, nil
+		}
+	case h.typed != nil:
+		return h.typed.preparer(h.input, v)
+	}
+	in, fn, recv := h.input, h.fn, h.recv
+	return func(c Context) (any, Next, error) {
+		args := make([]reflect.Value, 0, 3)
+		if recv.IsValid() {
+			args = append(args, recv)
+		}
+		// Of the static type Context, as the frame's field is (see frame).
+		args = append(args, reflect.ValueOf(&c).Elem())
+		var input any
+		if in != nil {
+			ptr := reflect.New(in.typ)
+			if err := in.decode(c, v, ptr.Interface()); err != nil {
+				return nil, nil, err
+			}
+			arg := ptr
+			if !in.pointer {
+				arg = ptr.Elem()
+			}
+			args, input = append(args, arg), arg.Interface()
+		}
+		return input, func() (any, error) { return results(fn.Call(args)) }, nil
+	}
+}
+
+// results are a handler's results as reflect.Value.Call returns them: the
+// result (nil for an error-only handler or an error) and the error.
+func results(out []reflect.Value) (any, error) {
+	if err, _ := out[len(out)-1].Interface().(error); err != nil || len(out) == 1 {
+		return nil, err
+	}
+	// Not addressable: Interface boxes the result without copying it.
+	return out[0].Interface(), nil
 }
 
 // reflectCaller decodes into the argument frame and calls the handler
@@ -175,11 +227,6 @@ func (h *handlerPlan) reflectCaller(v *validator.Validate) caller {
 			}
 			n++
 		}
-		out := fn.Call(args[:n])
-		if err, _ := out[len(out)-1].Interface().(error); err != nil || len(out) == 1 {
-			return nil, err
-		}
-		// Not addressable: Interface boxes the result without copying it.
-		return out[0].Interface(), nil
+		return results(fn.Call(args[:n]))
 	}
 }

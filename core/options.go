@@ -23,7 +23,8 @@ type Option interface {
 type settings struct {
 	logger          *slog.Logger
 	middleware      []MiddlewareFunc
-	guards          []guardRef
+	guards          []appRef[Guard]
+	interceptors    []appRef[Interceptor]
 	filters         []ErrorFilter
 	validations     []validation
 	shutdownTimeout time.Duration
@@ -31,8 +32,8 @@ type settings struct {
 	buildOptions    []module.Option
 	limits          Limits
 	extensions      []func() Extension
-	prefix          string                 // WithPrefix's, cleaned: "" or "/api"
-	guardOverrides  map[reflect.Type]Guard // OverrideGuard's, by the guard's type
+	prefix          string                    // WithPrefix's, cleaned: "" or "/api"
+	overrides       map[overrideKey]*override // OverrideGuard's and OverrideInterceptor's
 }
 
 // validation is a WithValidation or WithValidator option's work on the
@@ -68,16 +69,44 @@ func WithMiddleware(middleware ...MiddlewareFunc) Option {
 func WithGuards(guards ...Guard) Option {
 	return option{"WithGuards", func(s *settings) {
 		for _, g := range guards {
-			s.guards = append(s.guards, guardRef{instance: g})
+			s.guards = append(s.guards, appRef[Guard]{instance: g})
 		}
 	}}
 }
 
-// guardRef is an app-level guard: an instance, or a type to resolve from
-// the graph. The order of the options is the order the guards run in.
-type guardRef struct {
-	instance Guard
+// appRef is an app-level guard or interceptor: an instance, or a type to
+// resolve from the graph. The order of the options is the order they run
+// in.
+type appRef[T any] struct {
+	instance T
 	typ      reflect.Type
+}
+
+// resolveAppRefs makes the app-level guards or interceptors (kind), each
+// replaced by its override; option names WithGuard or WithInterceptor in
+// an error.
+func resolveAppRefs[T any](s *settings, graph *module.Graph, kind, option string, refs []appRef[T]) ([]T, error) {
+	var out []T
+	for _, ref := range refs {
+		t := ref.typ
+		if t == nil {
+			t = reflect.TypeOf(ref.instance)
+		}
+		if r, ok := overrideType[T](s, kind, t); ok {
+			out = append(out, r)
+			continue
+		}
+		if ref.typ == nil {
+			out = append(out, ref.instance)
+			continue
+		}
+		v, err := graph.Get(ref.typ)
+		if err != nil {
+			return nil, &OptionError{Option: fmt.Sprintf("%s[%v]", option, ref.typ), Err: fmt.Errorf("the %s: %w", kind, err)}
+		}
+		out = append(out, v.(T))
+	}
+	return out, nil
 }
 
 // WithGuard adds an app-level guard of type G, built by dependency
@@ -85,7 +114,7 @@ type guardRef struct {
 func WithGuard[G Guard]() Option {
 	t := reflect.TypeFor[G]()
 	return option{fmt.Sprintf("WithGuard[%v]", t), func(s *settings) {
-		s.guards = append(s.guards, guardRef{typ: t})
+		s.guards = append(s.guards, appRef[Guard]{typ: t})
 	}}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 )
 
 // OverrideGuard replaces every guard of type G with replacement: the app
@@ -25,96 +26,119 @@ import (
 // with an *OptionError, so a misspelt override cannot silently test
 // nothing. A later override of the same G wins.
 func OverrideGuard[G Guard](replacement Guard) Option {
-	t := reflect.TypeFor[G]()
-	name := fmt.Sprintf("OverrideGuard[%v]", t)
+	return overrideOption[G]("OverrideGuard", kindGuard, replacement)
+}
+
+// OverrideInterceptor replaces every interceptor of type I with
+// replacement, wherever it is declared, as OverrideGuard does for guards:
+// to test a route without its cache, say, or with a fake clock's timing.
+// The same rules hold: I is matched by dynamic type (for
+// WithInterceptor[I], by I), the replacement is resolved in New, and a nil
+// replacement or an I nothing uses fails New with an *OptionError.
+func OverrideInterceptor[I Interceptor](replacement Interceptor) Option {
+	return overrideOption[I]("OverrideInterceptor", kindInterceptor, replacement)
+}
+
+// What an override replaces, in its errors.
+const (
+	kindGuard       = "guard"
+	kindInterceptor = "interceptor"
+)
+
+// overrideOption records an override of the kind's values of type T.
+func overrideOption[T any](optionName, kind string, replacement any) Option {
+	k := overrideKey{kind, reflect.TypeFor[T]()}
+	name := fmt.Sprintf("%s[%v]", optionName, k.typ)
 	return option{name, func(s *settings) {
-		if s.guardOverrides == nil {
-			s.guardOverrides = map[reflect.Type]Guard{}
+		if s.overrides == nil {
+			s.overrides = map[overrideKey]*override{}
 		}
 		// A fresh record for each App: used is this App's.
-		s.guardOverrides[t] = &guardOverride{option: name, replacement: replacement}
+		s.overrides[k] = &override{option: name, kind: kind, replacement: replacement}
 	}}
 }
 
-// guardOverride is OverrideGuard's entry in settings.guardOverrides. It is
-// a Guard only to fit that map: New puts the replacement itself, never
-// the record, in a route's pipeline.
-type guardOverride struct {
+// overrideKey is what an override replaces: the guards, or the
+// interceptors, of one type.
+type overrideKey struct {
+	kind string
+	typ  reflect.Type
+}
+
+// override is an OverrideGuard's or OverrideInterceptor's entry in
+// settings.overrides.
+type override struct {
 	option      string // "OverrideGuard[*app.TokenGuard]", for errors
-	replacement Guard
-	used        bool // some guard of the type was replaced
+	kind        string
+	replacement any  // a Guard or an Interceptor, by kind
+	used        bool // some value of the type was replaced
 }
 
-// CanActivate asks the replacement; New never puts a guardOverride in a
-// pipeline, so no request calls it.
-func (o *guardOverride) CanActivate(c Context) (bool, error) { return o.replacement.CanActivate(c) }
-
-var _ Guard = (*guardOverride)(nil)
-
-// checkGuardOverrides refuses an OverrideGuard whose replacement is nil,
-// before anything is replaced with it.
-func (s *settings) checkGuardOverrides() error {
+// checkOverrides refuses an override whose replacement is nil, before
+// anything is replaced with it.
+func (s *settings) checkOverrides() error {
 	var errs []error
-	for _, o := range s.sortedGuardOverrides() {
+	for _, o := range s.sortedOverrides() {
 		if v := reflect.ValueOf(o.replacement); o.replacement == nil || (v.Kind() == reflect.Pointer || v.Kind() == reflect.Func) && v.IsNil() {
-			errs = append(errs, &OptionError{Option: o.option, Err: errors.New("the replacement guard is nil; pass a guard, such as core.GuardFunc(func(core.Context) (bool, error) { return true, nil })")})
+			example := "core.GuardFunc(func(core.Context) (bool, error) { return true, nil })"
+			if o.kind == kindInterceptor {
+				example = "core.InterceptorFunc(func(c core.Context, in any, next core.Next) (any, error) { return next() })"
+			}
+			errs = append(errs, &OptionError{Option: o.option, Err: fmt.Errorf("the replacement %s is nil; pass a %s, such as %s", o.kind, o.kind, example)})
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// checkGuardOverridesUsed refuses an OverrideGuard whose type no guard
-// had, once every route is mapped.
-func (s *settings) checkGuardOverridesUsed() error {
+// checkOverridesUsed refuses an override whose type nothing had, once
+// every route is mapped.
+func (s *settings) checkOverridesUsed() error {
 	var errs []error
-	for _, o := range s.sortedGuardOverrides() {
+	for _, o := range s.sortedOverrides() {
 		if !o.used {
-			errs = append(errs, &OptionError{Option: o.option, Err: errors.New("no app option, controller or route uses a guard of this type, so the override replaces nothing; check the type, which must be the guard's own (a *T if a pointer is the guard)")})
+			article := "a"
+			if o.kind == kindInterceptor {
+				article = "an"
+			}
+			errs = append(errs, &OptionError{Option: o.option, Err: fmt.Errorf("no app option, controller or route uses %s %s of this type, so the override replaces nothing; check the type, which must be the %s's own (a *T if a pointer is the %s)",
+				article, o.kind, o.kind, o.kind)})
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// sortedGuardOverrides are the overrides in the order of their names, so
-// that errors come out the same way every time.
-func (s *settings) sortedGuardOverrides() []*guardOverride {
-	var out []*guardOverride
-	for _, g := range s.guardOverrides {
-		out = append(out, g.(*guardOverride))
+// sortedOverrides are the overrides in the order of their names, so that
+// errors come out the same way every time.
+func (s *settings) sortedOverrides() []*override {
+	var out []*override
+	for _, o := range s.overrides {
+		out = append(out, o)
 	}
-	slices.SortFunc(out, func(a, b *guardOverride) int {
-		switch {
-		case a.option < b.option:
-			return -1
-		case a.option > b.option:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b *override) int { return strings.Compare(a.option, b.option) })
 	return out
 }
 
-// overrideGuardType is the replacement of the guards of type t, if an
-// OverrideGuard names t, and records that it was used.
-func (s *settings) overrideGuardType(t reflect.Type) (Guard, bool) {
-	if len(s.guardOverrides) == 0 || t == nil {
-		return nil, false
+// overrideType is the replacement of the kind's values of type t, if an
+// override names t, and records that it was used.
+func overrideType[T any](s *settings, kind string, t reflect.Type) (T, bool) {
+	var zero T
+	if len(s.overrides) == 0 || t == nil {
+		return zero, false
 	}
-	g, ok := s.guardOverrides[t]
+	o, ok := s.overrides[overrideKey{kind, t}]
 	if !ok {
-		return nil, false
+		return zero, false
 	}
-	o := g.(*guardOverride)
 	o.used = true
-	return o.replacement, true
+	return o.replacement.(T), true
 }
 
-// overrideGuards replaces, in place, each guard in guards that an
-// OverrideGuard names.
-func (s *settings) overrideGuards(guards []Guard) {
-	for i, g := range guards {
-		if r, ok := s.overrideGuardType(reflect.TypeOf(g)); ok {
-			guards[i] = r
+// overrideAll replaces, in place, each value in list that an override of
+// the kind names.
+func overrideAll[T any](s *settings, kind string, list []T) {
+	for i, v := range list {
+		if r, ok := overrideType[T](s, kind, reflect.TypeOf(v)); ok {
+			list[i] = r
 		}
 	}
 }
@@ -125,7 +149,15 @@ func (s *settings) overrideGuards(guards []Guard) {
 // so that the route map and RouteInfo name the replacements too; both are
 // this App's, read from the controller by New.
 func (a *App) routeGuards(appGuards []Guard, ci *controllerInfo, rt *Route) []Guard {
-	a.cfg.overrideGuards(ci.guards)
-	a.cfg.overrideGuards(rt.guards)
+	overrideAll(&a.cfg, kindGuard, ci.guards)
+	overrideAll(&a.cfg, kindGuard, rt.guards)
 	return concat(appGuards, ci.guards, rt.guards)
+}
+
+// routeInterceptors are a route's interceptors, app, controller and route,
+// with the overrides applied, as routeGuards are its guards.
+func (a *App) routeInterceptors(appInterceptors []Interceptor, ci *controllerInfo, rt *Route) []Interceptor {
+	overrideAll(&a.cfg, kindInterceptor, ci.interceptors)
+	overrideAll(&a.cfg, kindInterceptor, rt.interceptors)
+	return concat(appInterceptors, ci.interceptors, rt.interceptors)
 }

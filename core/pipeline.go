@@ -5,9 +5,10 @@ package core
 // Every route, tag or builder, plain, Typed or SSE, is one handler built
 // at start-up from three stages:
 //
-//	decode  read the input from path, query, headers and body, and validate it (bindPlan.decode)
-//	call    call the handler with the Context and the input (caller)
-//	finish  answer with the result: JSON, text, bytes, no body, or an event stream (finisher)
+//	decode     read the input from path, query, headers, cookies and body, add the attached values, and validate it (bindPlan.decode)
+//	intercept  run the route's interceptors around the call, if it has any (intercepted)
+//	call       call the handler with the Context and the input (caller)
+//	finish     answer with the result: JSON, text, bytes, no body, or an event stream (finisher)
 //
 // and the links around them, outermost first: the body limit (admit), the
 // controller's and the route's middleware, panic recovery, the error
@@ -17,14 +18,20 @@ package core
 // routes is one more link or stage here, never a second code path.
 
 // pipeline builds the handler of one route: rt of controller ci, at path,
-// with its guards and body limit (0 for none).
-func (a *App) pipeline(ci *controllerInfo, rt *Route, plan *handlerPlan, path string, guards []Guard, bodyLimit int64) HandlerFunc {
-	call := plan.caller(a.validator)
+// with its guards, interceptors and body limit (0 for none).
+func (a *App) pipeline(ci *controllerInfo, rt *Route, plan *handlerPlan, path string, guards []Guard, interceptors []Interceptor, bodyLimit int64) HandlerFunc {
+	call := plan.caller(a.validator, interceptors, rt.stream)
 	var h HandlerFunc
 	if rt.stream {
 		h = a.streamRoute(call, rt.method+" "+path)
 	} else {
-		finish := finisherFor(plan.result, rt.status)
+		result := plan.result
+		if len(interceptors) > 0 && result != nil {
+			// An interceptor may change the result's type: it is written
+			// by the type it has.
+			result = anyType
+		}
+		finish := finisherFor(result, rt.status)
 		h = func(c Context) error {
 			result, err := call(c)
 			if err != nil {

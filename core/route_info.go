@@ -21,6 +21,9 @@ type RouteInfo struct {
 	Handler    string // the handler method's name
 	Status     int
 	Guards     int
+	// Interceptors is the number of interceptors around the handler:
+	// the app's, the controller's and the route's.
+	Interceptors int
 	// Stream is set for an SSE route.
 	Stream bool
 
@@ -58,6 +61,9 @@ type RouteInfo struct {
 
 	controllerType string   // "*TodoController", for errors
 	ownGuards      []string // the types of the route's own guards, for the route map
+	// ownInterceptors are the types of the route's own interceptors, for
+	// the route map.
+	ownInterceptors []string
 }
 
 // Param is a field of a route's input read from the path, the query, a
@@ -81,6 +87,7 @@ func (r RouteInfo) clone() RouteInfo {
 	r.Security = slices.Clone(r.Security)
 	r.ErrorStatuses = slices.Clone(r.ErrorStatuses)
 	r.ownGuards = slices.Clone(r.ownGuards)
+	r.ownInterceptors = slices.Clone(r.ownInterceptors)
 	return r
 }
 
@@ -91,17 +98,17 @@ func (r RouteInfo) Errorf(format string, args ...any) error {
 }
 
 // describeRoute is the RouteInfo of a route New has checked.
-func describeRoute(ci *controllerInfo, rt *Route, plan *handlerPlan, path string, guards []Guard, bodyLimit int64) RouteInfo {
+func describeRoute(ci *controllerInfo, rt *Route, plan *handlerPlan, path string, guards []Guard, interceptors []Interceptor, bodyLimit int64) RouteInfo {
 	info := RouteInfo{
 		Method: rt.method, Path: path, Module: ci.module, Controller: ci.short, Handler: rt.name,
-		Status: rt.status, Guards: len(guards), Stream: rt.stream,
+		Status: rt.status, Guards: len(guards), Interceptors: len(interceptors), Stream: rt.stream,
 		ControllerDescription: ci.doc.description,
 		Summary:               rt.doc.summary, Description: rt.doc.description, Hidden: rt.doc.hidden || ci.doc.hidden,
 		OperationID:   rt.doc.operationID,
 		ErrorStatuses: concat(ci.doc.errors, rt.doc.errors),
 		BodyLimit:     bodyLimit,
 		Result:        plan.result, Events: rt.doc.events,
-		controllerType: ci.name, ownGuards: typeNames(rt.guards),
+		controllerType: ci.name, ownGuards: typeNames(rt.guards), ownInterceptors: typeNames(rt.interceptors),
 	}
 	if in := plan.input; in != nil {
 		info.Input = in.typ

@@ -3,6 +3,7 @@ package core
 import (
 	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 )
@@ -15,12 +16,16 @@ func (r RouteInfo) String() string {
 	return r.Method + " " + r.Path
 }
 
-// mapEntry is the route as the route map lists it, with its handler and
-// its own guards: "POST /todos Create [TokenGuard]".
+// mapEntry is the route as the route map lists it, with its handler, its
+// own guards and its own interceptors: "POST /todos Create [TokenGuard]
+// {Timing}".
 func (r RouteInfo) mapEntry() string {
 	s := r.String() + " " + r.Handler
 	if len(r.ownGuards) > 0 {
 		s += " [" + strings.Join(r.ownGuards, " ") + "]"
+	}
+	if len(r.ownInterceptors) > 0 {
+		s += " {" + strings.Join(r.ownInterceptors, " ") + "}"
 	}
 	return s
 }
@@ -47,7 +52,7 @@ type headRoute struct {
 
 // mapRoutes reads every controller, checks its routes, builds each one's
 // pipeline and registers it.
-func (a *App) mapRoutes(appGuards []Guard) error {
+func (a *App) mapRoutes(appGuards []Guard, appInterceptors []Interceptor) error {
 	prefix, err := cleanPrefix(a.cfg.prefix)
 	if err != nil {
 		return &OptionError{Option: fmt.Sprintf("WithPrefix(%q)", a.cfg.prefix), Err: err}
@@ -55,9 +60,10 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 	table := &routeTable{declared: map[string]string{}}
 	a.bodyLimits = map[routeID]int64{}
 	type controllerLine struct {
-		ci     *controllerInfo
-		guards []string // the app's and the controller's, which every route runs first
-		routes []string
+		ci           *controllerInfo
+		guards       []string // the app's and the controller's, which every route runs first
+		interceptors []string // the app's and the controller's, outside every route's own
+		routes       []string
 	}
 	var lines []controllerLine
 	for _, c := range a.graph.Controllers() {
@@ -67,7 +73,7 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 		}
 		line := controllerLine{ci: ci}
 		for _, rt := range ci.routes {
-			info, err := a.mapRoute(table, ci, rt, appGuards)
+			info, err := a.mapRoute(table, ci, rt, appGuards, appInterceptors)
 			if err != nil {
 				return err
 			}
@@ -76,6 +82,7 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 		}
 		// After the routes: their mapping put OverrideGuard's replacements in.
 		line.guards = typeNames(concat(appGuards, ci.guards))
+		line.interceptors = typeNames(concat(appInterceptors, ci.interceptors))
 		lines = append(lines, line)
 	}
 	// HTTP says a GET resource answers HEAD with the same headers and no
@@ -98,6 +105,9 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 		if len(l.guards) > 0 {
 			attrs = append(attrs, "guards", strings.Join(l.guards, " "))
 		}
+		if len(l.interceptors) > 0 {
+			attrs = append(attrs, "interceptors", strings.Join(l.interceptors, " "))
+		}
 		attrs = append(attrs, "routes", strings.Join(l.routes, ", "))
 		if detailed {
 			a.logger.Info("godanet: routes mapped", attrs...)
@@ -109,7 +119,7 @@ func (a *App) mapRoutes(appGuards []Guard) error {
 }
 
 // mapRoute checks one route, builds its pipeline and registers it.
-func (a *App) mapRoute(table *routeTable, ci *controllerInfo, rt *Route, appGuards []Guard) (RouteInfo, error) {
+func (a *App) mapRoute(table *routeTable, ci *controllerInfo, rt *Route, appGuards []Guard, appInterceptors []Interceptor) (RouteInfo, error) {
 	path := ci.path(rt)
 	methods := []string{rt.method}
 	if rt.method == methodAny {
@@ -160,14 +170,15 @@ func (a *App) mapRoute(table *routeTable, ci *controllerInfo, rt *Route, appGuar
 		bodyLimit = 0
 	}
 	a.recordBodyLimit(methods, path, bodyLimit)
-	h := a.pipeline(ci, rt, plan, path, guards, bodyLimit)
+	interceptors := a.routeInterceptors(appInterceptors, ci, rt)
+	h := a.pipeline(ci, rt, plan, path, guards, interceptors, bodyLimit)
 	a.register(rt.method, path, h)
 	if rt.method == http.MethodGet {
 		// An SSE route's HEAD gets the stream's headers and no stream
 		// (sse.Serve).
 		table.heads = append(table.heads, headRoute{path, h, bodyLimit})
 	}
-	info := describeRoute(ci, rt, plan, path, guards, bodyLimit)
+	info := describeRoute(ci, rt, plan, path, guards, interceptors, bodyLimit)
 	info.Version = ci.versionOf(rt)
 	return info, nil
 }
@@ -203,14 +214,33 @@ func (a *App) recordBodyLimit(methods []string, path string, limit int64) {
 	}
 }
 
-// typeNames are the types of guards without their packages: "TokenGuard"
-// for a *auth.TokenGuard.
-func typeNames(guards []Guard) []string {
+// typeNames name guards or interceptors for the route map: by their
+// types without packages ("TokenGuard" for a *auth.TokenGuard), or for a
+// named function or method made one (a GuardFunc, an InterceptorFunc), by
+// its name ("Timing").
+func typeNames[T any](list []T) []string {
 	var names []string
-	for _, g := range guards {
-		names = append(names, shortTypeName(fmt.Sprintf("%T", g)))
+	for _, v := range list {
+		name := shortTypeName(fmt.Sprintf("%T", v))
+		if fn := reflect.ValueOf(v); fn.Kind() == reflect.Func && !fn.IsNil() {
+			if n := methodName(fn); !isClosureName(n) {
+				name = n
+			}
+		}
+		names = append(names, name)
 	}
 	return names
+}
+
+// isClosureName reports a name the runtime gives a function literal,
+// "func1" or "func2.3", or a method value reflect made ("methodValueCall",
+// for a method a tag names).
+func isClosureName(name string) bool {
+	if name == "methodValueCall" {
+		return true
+	}
+	rest, ok := strings.CutPrefix(name, "func")
+	return ok && rest != "" && strings.Trim(rest, "0123456789.") == ""
 }
 
 // shortTypeName is a type's name without pointer or package:

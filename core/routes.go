@@ -20,13 +20,14 @@ type RouteDeclarer interface {
 // Routes collects a controller's routes. Its Use, Guard and Filter apply
 // to every route of the controller, like the tags on core.Controller.
 type Routes struct {
-	routes     []*Route
-	guards     []Guard
-	middleware []MiddlewareFunc
-	filters    []ErrorFilter
-	doc        routeDoc // what the controller says of all its routes
-	version    string   // Version's, checked at start-up
-	versionSet bool
+	routes       []*Route
+	guards       []Guard
+	middleware   []MiddlewareFunc
+	filters      []ErrorFilter
+	interceptors []Interceptor
+	doc          routeDoc // what the controller says of all its routes
+	version      string   // Version's, checked at start-up
+	versionSet   bool
 }
 
 // Route is one declared route; its methods refine it and chain.
@@ -47,6 +48,7 @@ type Route struct {
 	guards       []Guard
 	middleware   []MiddlewareFunc
 	filters      []ErrorFilter
+	interceptors []Interceptor
 	doc          routeDoc // for API descriptions
 	// versionTag is the route's version as its tag or Version gives it,
 	// version the same once checked at start-up ("" for the controller's).

@@ -32,6 +32,8 @@ type TypedHandler interface {
 	Func() any
 	// caller is the route's decode and call stages; in describes In.
 	caller(in *bindPlan, v *validator.Validate) caller
+	// preparer is its decode stage, for a route with interceptors.
+	preparer(in *bindPlan, v *validator.Validate) preparer
 }
 
 type typedHandler[In, Out any] struct {
@@ -43,17 +45,8 @@ func (t typedHandler[In, Out]) Func() any { return t.fn }
 func (t typedHandler[In, Out]) caller(p *bindPlan, v *validator.Validate) caller {
 	fn := t.fn
 	return func(c Context) (any, error) {
-		var (
-			in  In
-			dst any
-		)
-		if p.pointer {
-			in = reflect.New(p.typ).Interface().(In) // In is *T
-			dst = in
-		} else {
-			dst = &in
-		}
-		if err := p.decode(c, v, dst); err != nil {
+		in, err := decodeTyped[In](c, p, v)
+		if err != nil {
 			return nil, err
 		}
 		out, err := fn(c, in)
@@ -62,4 +55,38 @@ func (t typedHandler[In, Out]) caller(p *bindPlan, v *validator.Validate) caller
 		}
 		return out, nil
 	}
+}
+
+func (t typedHandler[In, Out]) preparer(p *bindPlan, v *validator.Validate) preparer {
+	fn := t.fn
+	return func(c Context) (any, Next, error) {
+		in, err := decodeTyped[In](c, p, v)
+		if err != nil {
+			return nil, nil, err
+		}
+		return in, func() (any, error) {
+			out, err := fn(c, in)
+			if err != nil {
+				return nil, err
+			}
+			return out, nil
+		}, nil
+	}
+}
+
+// decodeTyped decodes a request's input into an In, which is a struct or
+// a pointer to one (p.pointer).
+func decodeTyped[In any](c Context, p *bindPlan, v *validator.Validate) (In, error) {
+	var (
+		in  In
+		dst any
+	)
+	if p.pointer {
+		in = reflect.New(p.typ).Interface().(In) // In is *T
+		dst = in
+	} else {
+		dst = &in
+	}
+	err := p.decode(c, v, dst)
+	return in, err
 }
