@@ -26,8 +26,8 @@
 //	}
 //
 // Both styles may be mixed; they form one route table, and the same method
-// and path declared twice is an error. The tags guards, use and filters
-// name fields or methods of the controller, comma-separated.
+// and path declared twice is an error. The tags guards, use, filters and
+// interceptors name fields or methods of the controller, comma-separated.
 //
 // # Prefix and versions
 //
@@ -45,10 +45,11 @@
 // # One pipeline
 //
 // Every route, tag or builder, plain, Typed or SSE, is one handler built
-// at start-up from three stages, decode (bind and validate the input),
-// call (the handler) and finish (JSON, text, bytes, no body, or the event
-// stream), wrapped in links: body limit, middleware, panic recovery, error
-// filters and guards (pipeline.go). A handler named in a tag, or given to
+// at start-up from its stages, decode (bind the input, add the attached
+// values, validate), the interceptors if it has any, call (the handler)
+// and finish (JSON, text, bytes, no body, or the event stream), wrapped
+// in links: body limit, middleware, panic recovery, error filters and
+// guards (pipeline.go). A handler named in a tag, or given to
 // the builder as a method value, is called through reflect.Value.Call,
 // planned at start-up; a builder route may wrap its handler in Typed to be
 // called as plain Go code, at the cost of hand-written echo.
@@ -107,13 +108,24 @@
 // # Order of a request
 //
 // App middleware, controller middleware, route middleware, then guards
-// (app, controller, route), binding and validation, the handler, and error
-// filters (route, controller, app) on the way out. Route and controller
+// (app, controller, route), binding and validation, interceptors (app,
+// controller, route; see Interceptor), the handler, and error filters
+// (route, controller, app) on the way out. Route and controller
 // filters see what guards, binding and the handler return; errors from
 // middleware reach only the app's filters. A route's controller and route
 // middleware are composed into its chain once, at start-up, as chi does
 // (echo would call each middleware's outer function on every request):
 // keep per-request state inside the handler a middleware returns.
+//
+// # Request values and interceptors
+//
+// A guard or middleware attaches what it learns of a request, the signed-in
+// user say, with Attach; a handler receives it in an input field tagged
+// attached, by its type, or with Attached (see attached.go; an
+// AttachingGuard lets New check the routes it guards). An Interceptor wraps
+// the handler's call: it sees the input and the result, and may change,
+// replace or time them, map errors, or wrap an SSE route's channel with
+// sse.Map. OverrideGuard and OverrideInterceptor replace either in tests.
 //
 // # Errors
 //
