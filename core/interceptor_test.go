@@ -109,6 +109,7 @@ func (c *InterceptedController) Routes(r *core.Routes) {
 	r.GET("/typed", core.Typed(c.Typed)).Intercept(Wrap{"route"})
 	r.GET("/plain", c.Plain).Intercept(core.InterceptorFunc(Timing)).Status(http.StatusNoContent)
 	r.SSE("/events", c.Events).Intercept(core.InterceptorFunc(Shout))
+	r.GET("/panics", c.Plain).Intercept(core.InterceptorFunc(func(core.Context, any, core.Next) (any, error) { panic("interceptor bug") }))
 	r.SSE("/broken", c.Events).Intercept(core.InterceptorFunc(func(core.Context, any, core.Next) (any, error) { return "not a channel", nil }))
 }
 
@@ -294,7 +295,12 @@ func TestInterceptorWrapsEventStream(t *testing.T) {
 		}
 	}
 
-	res, body := get(t, srv, "/i/broken")
+	res, body := get(t, srv, "/i/panics")
+	if res.StatusCode != 500 || strings.Contains(body, "interceptor bug") || !strings.Contains(logs.String(), "interceptor bug") {
+		t.Errorf("GET /i/panics: %d %s; want a bare 500 with the panic in the log", res.StatusCode, body)
+	}
+
+	res, body = get(t, srv, "/i/broken")
 	if res.StatusCode != 500 || strings.Contains(body, "interceptor") {
 		t.Errorf("GET /i/broken: %d %s; want a bare 500", res.StatusCode, body)
 	}
