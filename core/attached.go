@@ -96,6 +96,19 @@ func attachedOf(c Context, create bool) *attachedValues {
 	return a
 }
 
+// describe says what was attached, for an error: "attached: *User".
+func (a *attachedValues) describe() string {
+	if a == nil || len(a.values) == 0 {
+		return "nothing was attached"
+	}
+	var types []string
+	for t := range a.values {
+		types = append(types, t.String())
+	}
+	slices.Sort(types)
+	return "attached: " + strings.Join(types, ", ")
+}
+
 // attach fills dst's attached fields from the request's attached values.
 // A required field with no value is an error, answered as a logged 500:
 // the route's guards and middleware, not the client, are at fault.
@@ -113,9 +126,9 @@ func (p *bindPlan) attach(c Context, dst any) error {
 				field.SetZero() // whatever a custom Binder put there
 				continue
 			}
-			return fmt.Errorf("core: route %s %s: field %s of %v needs an attached %v, but no guard or middleware of the route attached one; "+
-				"call core.Attach(c, value) in the guard that authenticates (and check that it guards this route), or tag the field attached:\"optional\"",
-				c.Request().Method, c.Path(), f.goPath, p.typ, f.typ)
+			return fmt.Errorf("core: route %s %s: field %s of %v needs an attached %v, but no guard or middleware of the route attached one (%s); "+
+				"call core.Attach(c, value) with a %v in the guard that authenticates (and check that it guards this route), or tag the field attached:\"optional\"",
+				c.Request().Method, c.Path(), f.goPath, p.typ, f.typ, a.describe(), f.typ)
 		}
 		if value == nil {
 			field.SetZero() // Attach[SomeInterface](c, nil)

@@ -150,7 +150,7 @@ func TestAttachedValues(t *testing.T) {
 	if status != 500 || strings.Contains(body, "Member") {
 		t.Errorf("GET /silent, whose guard attached nothing: %d %s; want a 500 that keeps its cause to the log", status, body)
 	}
-	for _, want := range []string{"GET /silent", "field Member of core_test.MeInput needs an attached *core_test.Member", "core.Attach"} {
+	for _, want := range []string{"GET /silent", "field Member of core_test.MeInput needs an attached *core_test.Member", "(nothing was attached)", "core.Attach"} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("the log does not say %q:\n%s", want, logs.String())
 		}

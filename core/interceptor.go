@@ -24,7 +24,10 @@ import (
 // calling next, as a cache does, or return another error (a *Problem, say)
 // instead of next's. On an SSE route it may return another channel, made
 // from next's with sse.Map to change or drop each message. An error it
-// returns goes through the error filters like a handler's.
+// returns goes through the error filters like a handler's. A route whose
+// handler returns only an error answers with no body, whatever an
+// interceptor returns; a handler that writes its own answer (c.JSON) has
+// sent it, headers and all, by the time next returns.
 //
 // Interceptors come from the App (WithInterceptors, WithInterceptor[I]),
 // the controller and the route (the interceptors tag naming fields or
