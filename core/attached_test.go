@@ -133,6 +133,9 @@ func TestAttachedValues(t *testing.T) {
 	if status, body := call("POST", "/me", `{"note":"hi","Member":{"Name":"mallory"}}`, ann); status != 200 || body != "ann: hi" {
 		t.Errorf("POST /me as ann, with a body naming another member: %d %s", status, body)
 	}
+	if status, body := call("POST", "/me", `{"note":"hi","member":"not even an object"}`, ann); status != 200 || body != "ann: hi" {
+		t.Errorf("POST /me as ann, with a body key member of another type: %d %s", status, body)
+	}
 	if status, _ := call("POST", "/me", `{"note":"hi"}`, nil); status != 401 {
 		t.Errorf("POST /me without X-Member: %d, want the guard's 401", status)
 	}

@@ -78,6 +78,9 @@ type bindPlan struct {
 	// misplaced are attached fields inside a body field, which only the
 	// body could fill: New refuses them.
 	misplaced []string
+	// bodyView is typ with its fields read from elsewhere hidden from
+	// the body (newBodyView), or nil.
+	bodyView reflect.Type
 }
 
 // newBindPlan reads the struct's tags once.
@@ -112,6 +115,15 @@ func newBindPlan(t reflect.Type) (*bindPlan, error) {
 		if tag := f.field.Tag.Get("attached"); tag != "" && tag != "optional" {
 			return nil, fmt.Errorf("field %s is tagged attached:%q; use attached:\"\" for a value the request must have, or attached:\"optional\" for one it may lack", f.goPath, tag)
 		}
+	}
+	if p.body {
+		hidden := map[int]bool{}
+		for _, at := range p.notBody {
+			if len(at) == 1 {
+				hidden[at[0]] = true
+			}
+		}
+		p.bodyView = newBodyView(p.typ, hidden)
 	}
 	if jsonFields {
 		p.mediaTypes = append(p.mediaTypes, mimeJSON)
@@ -251,7 +263,7 @@ func (p *bindPlan) bind(c Context, dst any) error {
 		if err := p.checkMediaType(c.Request()); err != nil {
 			return err
 		}
-		if err := b.body(c, dst); err != nil {
+		if err := b.body(c, p.bodyTarget(dst)); err != nil {
 			if isForm(c) {
 				return p.paramError(c, sourceBody, err)
 			}

@@ -86,6 +86,22 @@ func TestBodyCannotFillPathQueryOrHeaderFields(t *testing.T) {
 	}
 }
 
+// A body key that names a field read from elsewhere is ignored whatever
+// its type: it is no field of the body's, so it cannot fail the request
+// with an error naming a field the client never meant.
+func TestBodyKeysOfOtherSourcesAreIgnored(t *testing.T) {
+	h := newBindingHarness(t)
+	var got AdminInput
+	h.DecodeJSON(h.Do(request{Method: "POST", Path: "/things/5?owner=3", Body: `{"name":"n","id":"not a number","role":{"an":"object"},"owner":[1]}`}), 200, &got)
+	if got.ID != 5 || got.Owner != 3 || got.Role != "" || got.Name != "n" {
+		t.Fatalf("bound %+v", got)
+	}
+	h.DecodeJSON(h.Do(request{Method: "POST", Path: "/things/5", Body: `name=f&ID=9&Role=admin`, ContentType: "application/x-www-form-urlencoded"}), 200, &got)
+	if got.ID != 5 || got.Role != "" || got.Name != "f" {
+		t.Fatalf("bound from a form %+v", got)
+	}
+}
+
 func TestBindingErrorsNameTheField(t *testing.T) {
 	h := newBindingHarness(t)
 	cases := []struct {
