@@ -1,7 +1,9 @@
 // Package restapi is the REST endpoint the benchmarks compare, written
-// three times: with godanet, as a hand-written echo v4 handler, and with
-// huma v2 on its echo adapter. Each takes a path parameter, a query
-// parameter and a JSON body, validates them, and answers 201 with JSON.
+// three times: with godanet (a tag route, a builder route, a core.Typed
+// builder route, and two of these with an interceptor), as a hand-written
+// echo v4 handler, and with huma v2 on its echo adapter. Each takes a path
+// parameter, a query parameter and a JSON body, validates them, and
+// answers 201 with JSON.
 // The benchmarks in rest_test.go and the load generator in cmd/restload
 // both build their servers here, so they measure the same code.
 package restapi
@@ -101,6 +103,39 @@ func (c *ItemTyped) Update(_ core.Context, in UpdateItem) (Item, error) {
 	return itemFrom(in), nil
 }
 
+// PassThrough is the interceptor of the +interceptor variants: it calls
+// the handler and returns what it returns, so that what those variants
+// add to their twins is the cost of running one interceptor.
+func PassThrough(_ core.Context, _ any, next core.Next) (any, error) { return next() }
+
+// ItemIntercepted is ItemController with one interceptor on its route,
+// named in the interceptors tag.
+type ItemIntercepted struct {
+	core.Controller `path:"/items"`
+	Pass            core.InterceptorFunc
+
+	_ core.PUT `path:"/:id" handler:"Update" status:"201" interceptors:"Pass"`
+}
+
+// Update is the godanet handler.
+func (c *ItemIntercepted) Update(_ core.Context, in UpdateItem) (Item, error) {
+	return itemFrom(in), nil
+}
+
+// ItemTypedIntercepted is ItemTyped with one interceptor on its route,
+// given to the builder.
+type ItemTypedIntercepted struct{}
+
+// Routes declares the route.
+func (c *ItemTypedIntercepted) Routes(r *core.Routes) {
+	r.PUT("/items/:id", core.Typed(c.Update)).Status(http.StatusCreated).Intercept(core.InterceptorFunc(PassThrough))
+}
+
+// Update is the godanet handler.
+func (c *ItemTypedIntercepted) Update(_ core.Context, in UpdateItem) (Item, error) {
+	return itemFrom(in), nil
+}
+
 // Godanet returns the godanet variant's server.
 func Godanet() (http.Handler, error) {
 	return newGodanet(&ItemController{})
@@ -114,6 +149,18 @@ func GodanetBuilder() (http.Handler, error) {
 // GodanetTyped returns the godanet variant with a core.Typed builder route.
 func GodanetTyped() (http.Handler, error) {
 	return newGodanet(&ItemTyped{})
+}
+
+// GodanetIntercepted returns the godanet variant with one pass-through
+// interceptor, named in the route's tag.
+func GodanetIntercepted() (http.Handler, error) {
+	return newGodanet(&ItemIntercepted{Pass: PassThrough})
+}
+
+// GodanetTypedIntercepted returns the core.Typed variant with one
+// pass-through interceptor, given to the builder.
+func GodanetTypedIntercepted() (http.Handler, error) {
+	return newGodanet(&ItemTypedIntercepted{})
 }
 
 func newGodanet(controller any) (http.Handler, error) {
@@ -209,7 +256,10 @@ type Variant struct {
 	New  func() (http.Handler, error)
 }
 
-// Variants lists the servers, the baseline (hand-written echo) first.
+// Variants lists the servers, the baseline (hand-written echo) first. A
+// "+interceptor" variant is its twin without the suffix with one
+// pass-through interceptor: a route without interceptors must cost what it
+// did before they existed, and the pair shows what one costs.
 func Variants() []Variant {
 	return []Variant{
 		{"echo", func() (http.Handler, error) { return Echo(), nil }},
@@ -217,6 +267,8 @@ func Variants() []Variant {
 		{"godanet", Godanet},
 		{"godanet-builder", GodanetBuilder},
 		{"godanet-typed", GodanetTyped},
+		{"godanet+interceptor", GodanetIntercepted},
+		{"godanet-typed+interceptor", GodanetTypedIntercepted},
 		{"huma", func() (http.Handler, error) { return Huma(), nil }},
 	}
 }
