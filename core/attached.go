@@ -42,7 +42,8 @@ import (
 
 // Attach attaches v to the request c, for a handler whose input has a
 // field of type T tagged attached, and for Attached[T]. A second Attach of
-// the same T replaces the first. Call it from a guard or middleware.
+// the same T replaces the first. Call it from a guard or middleware, on
+// the request's goroutine: the values are not locked.
 func Attach[T any](c Context, v T) {
 	attachedOf(c, true).values[reflect.TypeFor[T]()] = v
 }
@@ -59,7 +60,8 @@ func Attached[T any](c Context) (T, bool) {
 	if !ok {
 		return zero, false
 	}
-	return v.(T), true
+	t, _ := v.(T) // nil for Attach[SomeInterface](c, nil)
+	return t, true
 }
 
 // AttachingGuard is a guard that says which types of values it attaches,
@@ -127,7 +129,7 @@ func (p *bindPlan) attach(c Context, dst any) error {
 				continue
 			}
 			return fmt.Errorf("core: route %s %s: field %s of %v needs an attached %v, but no guard or middleware of the route attached one (%s); "+
-				"call core.Attach(c, value) with a %v in the guard that authenticates (and check that it guards this route), or tag the field attached:\"optional\"",
+				"call core.Attach(c, value) with a value of type %v in the guard that authenticates (and check that it guards this route), or tag the field attached:\"optional\"",
 				c.Request().Method, c.Path(), f.goPath, p.typ, f.typ, a.describe(), f.typ)
 		}
 		if value == nil {
@@ -206,7 +208,7 @@ func checkAttached(in *bindPlan, a attachers) error {
 			listed = strings.Join(names, "; ")
 		}
 		return fmt.Errorf("field %s of %v needs an attached %v, but nothing on the route attaches one (%s); "+
-			"guard the route with the guard that calls core.Attach with a %v (and list the type in its Attaches method), or tag the field attached:\"optional\"",
+			"guard the route with the guard that calls core.Attach with a value of type %v (and list the type in its Attaches method), or tag the field attached:\"optional\"",
 			f.goPath, in.typ, f.typ, listed, f.typ)
 	}
 	return nil

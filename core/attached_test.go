@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,8 +16,12 @@ import (
 	"github.com/godanet/godanet/module"
 )
 
-// Member is who sent a request, as MemberGuard finds it.
-type Member struct{ Name string }
+// Member is who sent a request, as MemberGuard finds it. Its rule is
+// the server's business: a member without an email is no client error.
+type Member struct {
+	Name  string
+	Email string `validate:"required,email"`
+}
 
 // Tenant is a value of a named type, attached by middleware.
 type Tenant string
@@ -73,6 +78,19 @@ func (c *AttachedController) Routes(r *core.Routes) {
 	}
 	r.GET("/tenant", c.Greet).Use(tenant)
 	r.GET("/whoami", c.WhoAmI).Guard(c.Members)
+	nilError := func(next core.HandlerFunc) core.HandlerFunc {
+		return func(ctx core.Context) error {
+			core.Attach[error](ctx, nil)
+			return next(ctx)
+		}
+	}
+	r.GET("/nil-error", c.NilError).Use(nilError)
+}
+
+// NilError reads an attached nil interface.
+func (c *AttachedController) NilError(ctx core.Context) (string, error) {
+	err, ok := core.Attached[error](ctx)
+	return fmt.Sprintf("%v %v", err, ok), nil
 }
 
 func (c *AttachedController) Me(_ core.Context, in MeInput) (string, error) {
@@ -148,6 +166,9 @@ func TestAttachedValues(t *testing.T) {
 	if status, body := call("GET", "/whoami", "", ann); status != 200 || body != "ann" {
 		t.Errorf("GET /whoami, read with core.Attached: %d %s", status, body)
 	}
+	if status, body := call("GET", "/nil-error", "", nil); status != 200 || body != "<nil> true" {
+		t.Errorf("GET /nil-error, a nil interface attached: %d %s", status, body)
+	}
 
 	status, body := call("GET", "/silent", "", nil)
 	if status != 500 || strings.Contains(body, "Member") {
@@ -204,6 +225,26 @@ func (c *BadTagAttachedController) Post(core.Context, struct {
 	return nil
 }
 
+type UnexportedAttachedController struct{}
+
+func (c *UnexportedAttachedController) Routes(r *core.Routes) { r.POST("/x", c.Post) }
+
+func (c *UnexportedAttachedController) Post(core.Context, struct {
+	member *Member `attached:""`
+}) error {
+	return nil
+}
+
+type ParamAttachedController struct{}
+
+func (c *ParamAttachedController) Routes(r *core.Routes) { r.POST("/x/:id", c.Post) }
+
+func (c *ParamAttachedController) Post(core.Context, struct {
+	Member string `attached:"" param:"id"`
+}) error {
+	return nil
+}
+
 type NestedAttachedController struct{}
 
 func (c *NestedAttachedController) Routes(r *core.Routes) { r.POST("/x", c.Post) }
@@ -230,6 +271,8 @@ func TestAttachedStartupErrors(t *testing.T) {
 		{"attached and json", &JSONAttachedController{}, []string{"POST /x", `field Member is attached and tagged json "member"`, "drop the json tag"}},
 		{"a tag value that means nothing", &BadTagAttachedController{}, []string{`tagged attached:"required"`, `attached:"optional"`}},
 		{"inside a body field", &NestedAttachedController{}, []string{"field Inner.Member is tagged attached inside a body field"}},
+		{"unexported", &UnexportedAttachedController{}, []string{"field member is tagged attached but unexported", "rename it Member"}},
+		{"attached and param", &ParamAttachedController{}, []string{`field Member is attached and tagged param "id" too`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := core.New(&module.Module{Name: "m", Controllers: []any{tc.controller}}, core.WithLogger(slog.New(slog.DiscardHandler)))

@@ -2,6 +2,7 @@ package core
 
 import (
 	"encoding"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -73,10 +74,12 @@ type bindPlan struct {
 	// cookies are the params read from cookies, which core reads itself.
 	cookies []inputField
 	// attached are the fields tagged attached, filled from the request's
-	// attached values (Attach) after the input is bound.
-	attached []inputField
-	// misplaced are attached fields inside a body field, which only the
-	// body could fill: New refuses them.
+	// attached values (Attach) after the input is bound; attachedPaths
+	// their Go paths, which validation leaves out.
+	attached      []inputField
+	attachedPaths []string
+	// misplaced say why attached fields can never be filled (inside a body
+	// field, or unexported): New refuses them.
 	misplaced []string
 	// bodyView is typ with its fields read from elsewhere hidden from
 	// the body (newBodyView), or nil.
@@ -106,12 +109,18 @@ func newBindPlan(t reflect.Type) (*bindPlan, error) {
 		}
 	}
 	if len(p.misplaced) > 0 {
-		return nil, fmt.Errorf("field %s is tagged attached inside a body field, which only the body fills; put the attached field in the input struct itself", p.misplaced[0])
+		return nil, errors.New(p.misplaced[0])
 	}
 	for _, f := range p.attached {
 		if json := tagName(f.field, "json"); json != "" && json != "-" {
 			return nil, fmt.Errorf("field %s is attached and tagged json %q too, but an attached field is never read from the body; drop the json tag", f.goPath, json)
 		}
+		for _, source := range []string{"param", "query", "header", "cookie", "form"} {
+			if tagName(f.field, source) != "" {
+				return nil, fmt.Errorf("field %s is attached and tagged %s %q too, but an attached field is only ever what a guard or middleware attached; drop one of the tags", f.goPath, source, tagName(f.field, source))
+			}
+		}
+		p.attachedPaths = append(p.attachedPaths, f.goPath)
 		if tag := f.field.Tag.Get("attached"); tag != "" && tag != "optional" {
 			return nil, fmt.Errorf("field %s is tagged attached:%q; use attached:\"\" for a value the request must have, or attached:\"optional\" for one it may lack", f.goPath, tag)
 		}
@@ -150,13 +159,17 @@ func (p *bindPlan) addFields(t reflect.Type, index []int, rooted bool, goPrefix,
 			p.addFields(embedded, at, rooted, goPrefix+f.Name+".", namePrefix, jsonFields, formFields)
 			continue
 		}
+		if _, attached := f.Tag.Lookup("attached"); attached && !f.IsExported() {
+			p.misplaced = append(p.misplaced, fmt.Sprintf("field %s is tagged attached but unexported, so it can never be filled; export it (rename it %s)", goPrefix+f.Name, strings.ToUpper(f.Name[:1])+f.Name[1:]))
+			continue
+		}
 		if !f.IsExported() {
 			continue
 		}
 		field := inputField{goPath: goPrefix + f.Name, typ: f.Type, field: f, index: at}
 		if tag, ok := f.Tag.Lookup("attached"); ok {
 			if !rooted {
-				p.misplaced = append(p.misplaced, field.goPath)
+				p.misplaced = append(p.misplaced, fmt.Sprintf("field %s is tagged attached inside a body field, which only the body fills; put the attached field in the input struct itself", field.goPath))
 				continue
 			}
 			field.source, field.optional = sourceAttached, tag == "optional"
