@@ -2,8 +2,8 @@ package core
 
 import (
 	"encoding"
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
