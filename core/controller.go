@@ -235,6 +235,10 @@ func (ci *controllerInfo) readRefs(tag reflect.StructTag, rt *Route, guards *[]G
 		case Guard:
 			*guards = append(*guards, g)
 		case func(Context) (bool, error):
+			if rest, isMethod := strings.CutPrefix(what, "method "); isMethod {
+				*guards = append(*guards, methodGuard{rest, GuardFunc(g)})
+				break
+			}
 			*guards = append(*guards, GuardFunc(g))
 		default:
 			if reflect.PointerTo(v.Type()).Implements(reflect.TypeFor[Guard]()) {
@@ -272,6 +276,10 @@ func (ci *controllerInfo) readRefs(tag reflect.StructTag, rt *Route, guards *[]G
 		case Interceptor:
 			*interceptors = append(*interceptors, i)
 		case func(Context, any, Next) (any, error):
+			if rest, isMethod := strings.CutPrefix(what, "method "); isMethod {
+				*interceptors = append(*interceptors, methodInterceptor{rest, InterceptorFunc(i)})
+				break
+			}
 			*interceptors = append(*interceptors, InterceptorFunc(i))
 		default:
 			if reflect.PointerTo(v.Type()).Implements(reflect.TypeFor[Interceptor]()) {
@@ -282,6 +290,30 @@ func (ci *controllerInfo) readRefs(tag reflect.StructTag, rt *Route, guards *[]G
 	}
 	return nil
 }
+
+// methodGuard is a controller method named in a guards tag, and
+// methodInterceptor one named in an interceptors tag. Each keeps the
+// method's name for the route map: the method value reflect makes is
+// named "methodValueCall". Being the controller's own, they are not
+// matched by OverrideGuard or OverrideInterceptor.
+type (
+	methodGuard struct {
+		name string
+		fn   GuardFunc
+	}
+	methodInterceptor struct {
+		name string
+		fn   InterceptorFunc
+	}
+)
+
+func (m methodGuard) CanActivate(c Context) (bool, error) { return m.fn(c) }
+func (m methodGuard) refName() string                     { return m.name }
+
+func (m methodInterceptor) Intercept(c Context, in any, next Next) (any, error) {
+	return m.fn(c, in, next)
+}
+func (m methodInterceptor) refName() string { return m.name }
 
 // ref finds a field or method of the controller by name.
 func (ci *controllerInfo) ref(rt *Route, kind, name string) (reflect.Value, string, error) {

@@ -31,6 +31,25 @@ func finisherFor(result reflect.Type, status int) finisher {
 	return respondJSON(status)
 }
 
+// interceptedFinisher is the finish stage of a route with interceptors. An
+// interceptor may change the result's type, or give a result to a handler
+// that returns only an error (a cache answering for it): the result is
+// written by the type it has, and a nil one of an error-only handler is no
+// body. 204, 304 and redirects stay as they are.
+func interceptedFinisher(result reflect.Type, status int) finisher {
+	static := finisherFor(result, status)
+	if status == http.StatusNoContent || status == http.StatusNotModified || status >= 300 && status < 400 {
+		return static
+	}
+	dynamic := respondDynamic(status)
+	return func(c Context, r any) error {
+		if r == nil && result == nil {
+			return static(c, r)
+		}
+		return dynamic(c, r)
+	}
+}
+
 func noBody(status int) finisher {
 	return func(c Context, _ any) error {
 		if committed(c) {

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 
@@ -13,21 +14,29 @@ import (
 // written, so it sees what the handler sees and returns:
 //
 //   - in is the handler's input, bound and validated, as the handler
-//     takes it (an In or a *In; nil for a handler without input);
+//     takes it (nil for a handler without input): for an In, a copy, so
+//     changing it does not change what the handler gets; for a *In, the
+//     handler's own;
 //   - next calls the rest of the chain, the next interceptor or the
 //     handler, and returns the handler's result and error; on an SSE
-//     route the result is a <-chan sse.Message.
+//     route the result is a <-chan sse.Message, returned once the stream
+//     is open (time it and you time the opening).
 //
 // What Intercept returns is the route's result: it may time the call,
 // return next's result changed (written by its dynamic type: a string as
-// text, []byte as bytes, anything else as JSON), return a result without
-// calling next, as a cache does, or return another error (a *Problem, say)
-// instead of next's. On an SSE route it may return another channel, made
-// from next's with sse.Map to change or drop each message. An error it
-// returns goes through the error filters like a handler's. A route whose
-// handler returns only an error answers with no body, whatever an
-// interceptor returns; a handler that writes its own answer (c.JSON) has
-// sent it, headers and all, by the time next returns.
+// text, []byte as bytes, anything else as JSON, also on a route whose
+// handler returns only an error, where nil is no body), return a result
+// without calling next, as a cache does, or return another error (a
+// *Problem, say) instead of next's. On an SSE route it may return another
+// channel, made from next's with sse.Map to change or drop each message.
+// An error it returns goes through the error filters like a handler's. A
+// handler that writes its own answer (c.JSON) has sent it, headers and
+// all, by the time next returns. An interceptor of the App or a controller
+// wraps its SSE routes too: check the result's type before changing it.
+//
+// Unlike NestJS's, interceptors run after validation (DESIGN: decode,
+// interceptors, call): they see valid input only, and a request answered
+// 400, 401 or 403 never reaches them; use middleware to see those.
 //
 // Interceptors come from the App (WithInterceptors, WithInterceptor[I]),
 // the controller and the route (the interceptors tag naming fields or
@@ -93,18 +102,67 @@ func intercepted(prepare preparer, interceptors []Interceptor, stream bool) call
 		if err != nil {
 			return nil, err
 		}
-		if stream {
-			handler := call
-			call = func() (any, error) {
-				result, err := handler()
-				if ch, ok := result.(chan sse.Message); ok {
-					return (<-chan sse.Message)(ch), err
-				}
-				return result, err
+		if !stream {
+			return intercept(c, in, interceptors, call)
+		}
+		handler := call
+		result, err := intercept(c, in, interceptors, func() (any, error) { return handlerEvents(c, handler) })
+		if err != nil {
+			return nil, err
+		}
+		switch events := result.(type) {
+		case <-chan sse.Message:
+			if events != nil {
+				return events, nil
+			}
+		case chan sse.Message:
+			if events != nil {
+				return (<-chan sse.Message)(events), nil
 			}
 		}
-		return intercept(c, in, interceptors, call)
+		return nil, fmt.Errorf("core: an interceptor of SSE route %s %s returned %s, not a channel; return next's <-chan sse.Message, or one made from it with sse.Map",
+			c.Request().Method, c.Path(), describeResult(result))
 	}
+}
+
+// describeResult names what an SSE interceptor returned instead of a
+// channel.
+func describeResult(result any) string {
+	switch result.(type) {
+	case nil:
+		return "nil"
+	case <-chan sse.Message, chan sse.Message:
+		return "a nil channel"
+	}
+	return fmt.Sprintf("a %T", result)
+}
+
+// handlerEvents calls an SSE handler for its interceptors, and returns its
+// channel as the <-chan sse.Message they expect. A nil channel is the
+// handler's mistake, said before any interceptor can wrap it in one that
+// never closes.
+func handlerEvents(c Context, handler Next) (any, error) {
+	result, err := handler()
+	if err != nil {
+		return nil, err
+	}
+	var events <-chan sse.Message
+	switch ch := result.(type) {
+	case chan sse.Message:
+		events = ch
+	case <-chan sse.Message:
+		events = ch
+	}
+	if events == nil {
+		return nil, errNilEvents(c.Request().Method + " " + c.Path())
+	}
+	return events, nil
+}
+
+// errNilEvents is the error of an SSE route whose handler returned no
+// channel and no error.
+func errNilEvents(route string) error {
+	return errors.New("core: SSE handler " + route + " returned a nil channel and no error; return a channel, or an error such as core.NotFound")
 }
 
 // intercept runs interceptors around call, the first outermost.

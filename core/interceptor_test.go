@@ -96,8 +96,9 @@ type InterceptedController struct {
 
 // Probe counts the handler's calls and keeps the input an interceptor saw.
 type Probe struct {
-	calls     atomic.Int32
-	seenInput atomic.Value
+	calls       atomic.Int32 // the handlers'
+	intercepted atomic.Int32 // SeeInput's
+	seenInput   atomic.Value
 }
 
 func NewInterceptedController(p *Probe) *InterceptedController {
@@ -110,6 +111,8 @@ func (c *InterceptedController) Routes(r *core.Routes) {
 	r.GET("/plain", c.Plain).Intercept(core.InterceptorFunc(Timing)).Status(http.StatusNoContent)
 	r.SSE("/events", c.Events).Intercept(core.InterceptorFunc(Shout))
 	r.GET("/panics", c.Plain).Intercept(core.InterceptorFunc(func(core.Context, any, core.Next) (any, error) { panic("interceptor bug") }))
+	r.SSE("/nil-channel", c.NilEvents).Intercept(core.InterceptorFunc(Shout))
+	r.POST("/error-only", c.Plain).Intercept(core.InterceptorFunc(Envelope))
 	r.SSE("/broken", c.Events).Intercept(core.InterceptorFunc(func(core.Context, any, core.Next) (any, error) { return "not a channel", nil }))
 }
 
@@ -120,6 +123,7 @@ func (c *InterceptedController) Inner(ctx core.Context, in any, next core.Next) 
 
 // SeeInput records the bound, validated input it is handed.
 func (c *InterceptedController) SeeInput(_ core.Context, in any, next core.Next) (any, error) {
+	c.Probe.intercepted.Add(1)
 	c.Probe.seenInput.Store(fmt.Sprintf("%T %v", in, in))
 	return next()
 }
@@ -152,6 +156,9 @@ func (c *InterceptedController) Typed(_ core.Context, in *EchoInput) (string, er
 }
 
 func (c *InterceptedController) Plain(core.Context) error { return nil }
+
+// NilEvents is a buggy SSE handler: no channel and no error.
+func (c *InterceptedController) NilEvents(core.Context) (<-chan sse.Message, error) { return nil, nil }
 
 func (c *InterceptedController) Events(ctx core.Context) (chan sse.Message, error) {
 	ch := make(chan sse.Message, 3)
@@ -234,13 +241,13 @@ func TestInterceptorOrderAndInput(t *testing.T) {
 		t.Errorf("GET /i/typed (core.Typed, *In): %d %q", res.StatusCode, body)
 	}
 
-	calls := ctrl.calls.Load()
+	calls, intercepted := ctrl.calls.Load(), ctrl.intercepted.Load()
 	res, body = get(t, srv, "/i/order")
 	if res.StatusCode != 400 || !strings.Contains(body, `"field":"text"`) {
 		t.Errorf("GET /i/order without text: %d %s, want a 400 naming the field", res.StatusCode, body)
 	}
-	if ctrl.calls.Load() != calls {
-		t.Error("the handler ran on input that failed validation")
+	if ctrl.calls.Load() != calls || ctrl.intercepted.Load() != intercepted {
+		t.Error("the handler or an interceptor ran on input that failed validation; decoding answers before them")
 	}
 }
 
@@ -269,6 +276,13 @@ func TestInterceptorAbilities(t *testing.T) {
 	res, body = get(t, srv, "/i/plain")
 	if res.StatusCode != 204 || body != "" || res.Header.Get("X-Elapsed") == "" {
 		t.Errorf("GET /i/plain through Timing: %d %q, X-Elapsed %q", res.StatusCode, body, res.Header.Get("X-Elapsed"))
+	}
+
+	post := srv.Do(httptest.NewRequest("POST", "/i/error-only", nil))
+	b, _ := io.ReadAll(post.Body)
+	post.Body.Close()
+	if post.StatusCode != 200 || strings.TrimSpace(string(b)) != `{"data":null}` {
+		t.Errorf("POST /i/error-only through Envelope: %d %s; an interceptor's result on an error-only route is written", post.StatusCode, b)
 	}
 
 	res, body = get(t, srv, "/i/missing")
@@ -300,11 +314,16 @@ func TestInterceptorWrapsEventStream(t *testing.T) {
 		t.Errorf("GET /i/panics: %d %s; want a bare 500 with the panic in the log", res.StatusCode, body)
 	}
 
+	res, body = get(t, srv, "/i/nil-channel")
+	if res.StatusCode != 500 || !strings.Contains(logs.String(), "SSE handler GET /i/nil-channel returned a nil channel") {
+		t.Errorf("GET /i/nil-channel, a nil channel behind an interceptor: %d %s; want a logged 500, not a stream that never ends", res.StatusCode, body)
+	}
+
 	res, body = get(t, srv, "/i/broken")
 	if res.StatusCode != 500 || strings.Contains(body, "interceptor") {
 		t.Errorf("GET /i/broken: %d %s; want a bare 500", res.StatusCode, body)
 	}
-	if !strings.Contains(logs.String(), "an interceptor of SSE route GET /i/broken returned a string, not a <-chan sse.Message") {
+	if !strings.Contains(logs.String(), "an interceptor of SSE route GET /i/broken returned a string, not a channel") {
 		t.Errorf("the log does not explain the 500:\n%s", logs.String())
 	}
 }
@@ -323,7 +342,7 @@ func TestOverrideInterceptor(t *testing.T) {
 	if _, body := get(t, srv, "/i/typed?text=x"); body != "fake(di(fake(fake(x))))" {
 		t.Errorf("with Wrap overridden: %q", body)
 	}
-	for _, want := range []string{`interceptors="Wrap DIWrap Wrap"`, "GET /i/cached Cached {InterceptorFunc}", "GET /i/order Order {InterceptorFunc InterceptorFunc}", "GET /i/item Item {Envelope}", "GET /i/plain Plain {Timing}"} {
+	for _, want := range []string{`interceptors="Wrap DIWrap Wrap"`, "GET /i/cached Cached {InterceptorFunc}", "GET /i/order Order {Inner SeeInput}", "GET /i/item Item {Envelope}", "GET /i/plain Plain {Timing}"} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("the route map does not say %q:\n%s", want, logs.String())
 		}

@@ -24,7 +24,8 @@ import (
 // every request see the replacement, and requests pay nothing for it. A
 // nil replacement, or a G that no route and no app option uses, fails New
 // with an *OptionError, so a misspelt override cannot silently test
-// nothing. A later override of the same G wins.
+// nothing. A later override of the same G wins. A controller method
+// named in a guards tag is the controller's, and not replaced.
 func OverrideGuard[G Guard](replacement Guard) Option {
 	return overrideOption[G]("OverrideGuard", kindGuard, replacement)
 }
@@ -34,7 +35,11 @@ func OverrideGuard[G Guard](replacement Guard) Option {
 // to test a route without its cache, say, or with a fake clock's timing.
 // The same rules hold: I is matched by dynamic type (for
 // WithInterceptor[I], by I), the replacement is resolved in New, and a nil
-// replacement or an I nothing uses fails New with an *OptionError.
+// replacement or an I nothing uses fails New with an *OptionError. Every
+// function made an InterceptorFunc has that one type, so
+// OverrideInterceptor[core.InterceptorFunc] replaces them all; give an
+// interceptor to be replaced alone a type of its own. A controller method
+// named in an interceptors tag is the controller's, and not replaced.
 func OverrideInterceptor[I Interceptor](replacement Interceptor) Option {
 	return overrideOption[I]("OverrideInterceptor", kindInterceptor, replacement)
 }

@@ -25,13 +25,10 @@ func (a *App) pipeline(ci *controllerInfo, rt *Route, plan *handlerPlan, path st
 	if rt.stream {
 		h = a.streamRoute(call, rt.method+" "+path)
 	} else {
-		result := plan.result
-		if len(interceptors) > 0 && result != nil {
-			// An interceptor may change the result's type: it is written
-			// by the type it has.
-			result = anyType
+		finish := finisherFor(plan.result, rt.status)
+		if len(interceptors) > 0 {
+			finish = interceptedFinisher(plan.result, rt.status)
 		}
-		finish := finisherFor(result, rt.status)
 		h = func(c Context) error {
 			result, err := call(c)
 			if err != nil {

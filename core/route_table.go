@@ -215,14 +215,16 @@ func (a *App) recordBodyLimit(methods []string, path string, limit int64) {
 }
 
 // typeNames name guards or interceptors for the route map: by their
-// types without packages ("TokenGuard" for a *auth.TokenGuard), or for a
-// named function or method made one (a GuardFunc, an InterceptorFunc), by
-// its name ("Timing").
+// types without packages ("TokenGuard" for a *auth.TokenGuard); a method
+// named in a tag, or a named function or method value made a GuardFunc or
+// an InterceptorFunc, by its name ("Timing").
 func typeNames[T any](list []T) []string {
 	var names []string
 	for _, v := range list {
 		name := shortTypeName(fmt.Sprintf("%T", v))
-		if fn := reflect.ValueOf(v); fn.Kind() == reflect.Func && !fn.IsNil() {
+		if ref, ok := any(v).(interface{ refName() string }); ok {
+			name = ref.refName()
+		} else if fn := reflect.ValueOf(v); fn.Kind() == reflect.Func && !fn.IsNil() {
 			if n := methodName(fn); !isClosureName(n) {
 				name = n
 			}
@@ -232,13 +234,9 @@ func typeNames[T any](list []T) []string {
 	return names
 }
 
-// isClosureName reports a name the runtime gives a function literal,
-// "func1" or "func2.3", or a method value reflect made ("methodValueCall",
-// for a method a tag names).
+// isClosureName reports a name the runtime gives a function literal:
+// "func1" or "func2.3".
 func isClosureName(name string) bool {
-	if name == "methodValueCall" {
-		return true
-	}
 	rest, ok := strings.CutPrefix(name, "func")
 	return ok && rest != "" && strings.Trim(rest, "0123456789.") == ""
 }

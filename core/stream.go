@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"reflect"
 	"sync"
@@ -186,13 +185,9 @@ func (a *App) openEvents(c Context, call caller, route string) (<-chan sse.Messa
 		events = ch
 	case chan sse.Message:
 		events = ch
-	case nil:
-	default:
-		// Only an interceptor can: a handler's result type is checked.
-		return nil, nil, fmt.Errorf("core: an interceptor of SSE route %s returned a %T, not a <-chan sse.Message; return next's channel, or one made from it with sse.Map", route, result)
 	}
 	if events == nil {
-		return nil, nil, errors.New("core: SSE handler " + route + " returned a nil channel and no error; return a channel, or an error such as core.NotFound")
+		return nil, nil, errNilEvents(route)
 	}
 	limitSendBuffer(c.Request(), a.cfg.limits.StreamSendBuffer)
 	id := requestID(c)
