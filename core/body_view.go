@@ -23,9 +23,12 @@ import (
 // binding (which reads form tags) skips them too. It is nil when no field
 // needs hiding, or when the view could not read the body as t does: t
 // decodes itself (UnmarshalJSON, UnmarshalText, promoted from an embedded
-// field too), or embeds an unexported type, which reflect.StructOf
-// refuses. The fields of an embedded struct keep their tags; their values
-// are cleared after the body is read (bindPlan.notBody).
+// field too), or embeds an unexported type, or a type with methods after
+// its first field, which reflect.StructOf refuses. The fields of an
+// embedded struct keep their tags. Without a view, and for the fields of
+// embedded structs, the body is decoded into the input itself, and the
+// fields from other sources are cleared after it (bindPlan.notBody): a
+// body key of the wrong type for one of them is then a 400.
 func newBodyView(t reflect.Type, notBody map[int]bool) (view reflect.Type) {
 	if len(notBody) == 0 {
 		return nil

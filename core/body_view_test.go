@@ -27,6 +27,24 @@ func (s *selfDecoding) UnmarshalJSON([]byte) error { s.Name = "self"; return nil
 
 type hiddenEmbedded struct{ Page int }
 
+// Paging has a method: reflect.StructOf cannot embed it after the first
+// field, and panics.
+type Paging struct{ Page int }
+
+func (Paging) First() bool { return true }
+
+type embedsMethods struct {
+	ID int `param:"id"`
+	Paging
+}
+
+// trailingZero ends with a zero-size field, which the compiler pads.
+type trailingZero struct {
+	ID   int    `param:"id"`
+	Name string `json:"name"`
+	End  struct{}
+}
+
 type unexportedEmbedding struct {
 	ID int `param:"id"`
 	hiddenEmbedded
@@ -55,7 +73,12 @@ func TestBodyView(t *testing.T) {
 		t.Errorf("an embedded struct's fields keep their tags (and are cleared after the body): Tenant %q", in.Tenant)
 	}
 
-	for _, typ := range []reflect.Type{reflect.TypeFor[selfDecoding](), reflect.TypeFor[unexportedEmbedding]()} {
+	trailing, err := newBindPlan(reflect.TypeFor[trailingZero]())
+	if err != nil || trailing.bodyView == nil || trailing.bodyView.Size() != reflect.TypeFor[trailingZero]().Size() {
+		t.Errorf("a trailing zero-size field: view %v, %v", trailing.bodyView, err)
+	}
+
+	for _, typ := range []reflect.Type{reflect.TypeFor[selfDecoding](), reflect.TypeFor[unexportedEmbedding](), reflect.TypeFor[embedsMethods]()} {
 		plan, err := newBindPlan(typ)
 		if err != nil {
 			t.Fatal(err)
