@@ -12,7 +12,6 @@ var (
 	contextType = reflect.TypeFor[Context]()
 	errorType   = reflect.TypeFor[error]()
 	plainType   = reflect.TypeFor[func(Context) error]()
-	anyType     = reflect.TypeFor[any]()
 )
 
 // supportedShapes is said in every signature error, so the fix is at hand.
