@@ -144,8 +144,9 @@
 //
 // New does every check once: tags, handler signatures, validate tags
 // (an unknown rule fails New, not the first request), a param field whose
-// name the route's path lacks, a 3xx route that returns a body, guard and
-// middleware references, duplicate routes, and the module graph. Its
+// name the route's path lacks, a 3xx route that returns a body, guard,
+// middleware and interceptor references, an attached field that nothing
+// on its route can attach, duplicate routes, and the module graph. Its
 // errors name the module, controller, route or provider and how to fix
 // the mistake; a controller's mistake is a *ControllerError, an option's
 // an *OptionError and a failed hook a *HookError, for errors.As (module's
@@ -153,8 +154,9 @@
 // and input types: validate rules are checked without filling validator's
 // struct cache, which validator fills on each input type's first request
 // instead (as in a hand-written echo app). The route map is logged a line
-// per controller (the guards all its routes run, then each route with its
-// handler and its own guards, SSE routes marked); past 100 routes, one
+// per controller (the guards and interceptors all its routes run, then
+// each route with its handler, its own guards in brackets and
+// interceptors in braces, SSE routes marked); past 100 routes, one
 // line, and the map at debug level.
 //
 // # The route table and extensions
