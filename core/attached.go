@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/go-playground/validator/v10"
 )
 
 // Attached values
@@ -52,11 +54,7 @@ func Attach[T any](c Context, v T) {
 // whether one was.
 func Attached[T any](c Context) (T, bool) {
 	var zero T
-	a := attachedOf(c, false)
-	if a == nil {
-		return zero, false
-	}
-	v, ok := a.values[reflect.TypeFor[T]()]
+	v, ok := attachedOf(c, false).lookup(reflect.TypeFor[T]())
 	if !ok {
 		return zero, false
 	}
@@ -111,34 +109,59 @@ func (a *attachedValues) describe() string {
 	return "attached: " + strings.Join(types, ", ")
 }
 
-// attach fills dst's attached fields from the request's attached values.
-// A required field with no value is an error, answered as a logged 500:
-// the route's guards and middleware, not the client, are at fault.
-func (p *bindPlan) attach(c Context, dst any) error {
-	a := attachedOf(c, false)
-	v := reflect.ValueOf(dst).Elem()
+// decodeAttached is decode's end for an input with attached fields: it
+// checks that every required value was attached (a missing one is an
+// error, answered as a logged 500: the route's guards and middleware, not
+// the client, are at fault), validates the client's input, and fills the
+// attached fields. The server's values are no client input: the input is
+// validated while its attached fields are still zero, which the validator
+// skips without walking them; only an input whose attached fields the
+// validator would look into even then (a validate tag, a struct value) is
+// validated after they are filled, leaving them out (exceptAttached).
+func (p *bindPlan) decodeAttached(c Context, v *validator.Validate, dst any) error {
+	values := attachedOf(c, false)
 	for _, f := range p.attached {
-		value, ok := any(nil), false
-		if a != nil {
-			value, ok = a.values[f.typ]
-		}
-		field := fieldAt(v, f.index)
-		if !ok {
-			if f.optional {
-				field.SetZero() // whatever a custom Binder put there
-				continue
-			}
-			return fmt.Errorf("core: route %s %s: field %s of %v needs an attached %v, but no guard or middleware of the route attached one (%s); "+
-				"call core.Attach(c, value) with a value of type %v in the guard that authenticates (and check that it guards this route), or tag the field attached:\"optional\"",
-				c.Request().Method, c.Path(), f.goPath, p.typ, f.typ, a.describe(), f.typ)
-		}
-		if value == nil {
-			field.SetZero() // Attach[SomeInterface](c, nil)
+		if f.optional {
 			continue
 		}
-		field.Set(reflect.ValueOf(value))
+		if _, ok := values.lookup(f.typ); !ok {
+			return fmt.Errorf("core: route %s %s: field %s of %v needs an attached %v, but no guard or middleware of the route attached one (%s); "+
+				"call core.Attach(c, value) with a value of type %v in the guard that authenticates (and check that it guards this route), or tag the field attached:\"optional\"",
+				c.Request().Method, c.Path(), f.goPath, p.typ, f.typ, values.describe(), f.typ)
+		}
 	}
+	if p.exceptAttached != nil {
+		p.fillAttached(values, dst)
+		return p.validate(v, dst)
+	}
+	if err := p.validate(v, dst); err != nil {
+		return err
+	}
+	p.fillAttached(values, dst)
 	return nil
+}
+
+// lookup is the value of type t attached, if any.
+func (a *attachedValues) lookup(t reflect.Type) (any, bool) {
+	if a == nil {
+		return nil, false
+	}
+	v, ok := a.values[t]
+	return v, ok
+}
+
+// fillAttached sets dst's attached fields to the request's values; a
+// missing optional one is zero.
+func (p *bindPlan) fillAttached(values *attachedValues, dst any) {
+	v := reflect.ValueOf(dst).Elem()
+	for _, f := range p.attached {
+		field := fieldAt(v, f.index)
+		if value, ok := values.lookup(f.typ); ok && value != nil {
+			field.Set(reflect.ValueOf(value))
+		} else {
+			field.SetZero() // none attached, or Attach[SomeInterface](c, nil)
+		}
+	}
 }
 
 // fieldAt is the field at index in the struct v, through embedded

@@ -26,6 +26,13 @@ type Member struct {
 // Tenant is a value of a named type, attached by middleware.
 type Tenant string
 
+// Plan is attached as a struct value with a rule of its own, which the
+// validator would look into even zero: the input is validated leaving it
+// out by name.
+type Plan struct {
+	Name string `validate:"required"`
+}
+
 // MemberGuard admits "X-Member: <name>" and attaches the *Member; it says
 // so, for New's check.
 type MemberGuard struct{}
@@ -85,6 +92,23 @@ func (c *AttachedController) Routes(r *core.Routes) {
 		}
 	}
 	r.GET("/nil-error", c.NilError).Use(nilError)
+	plan := func(next core.HandlerFunc) core.HandlerFunc {
+		return func(ctx core.Context) error {
+			core.Attach(ctx, Plan{}) // breaks Plan's own rule: the server's business
+			return next(ctx)
+		}
+	}
+	r.GET("/plan", c.Plan).Use(plan)
+}
+
+type PlanInput struct {
+	Limit int  `query:"limit" validate:"lte=10"`
+	Plan  Plan `attached:""`
+}
+
+// Plan reads a struct value attached beside a validated query parameter.
+func (c *AttachedController) Plan(_ core.Context, in PlanInput) (string, error) {
+	return fmt.Sprintf("plan %q limit %d", in.Plan.Name, in.Limit), nil
 }
 
 // NilError reads an attached nil interface.
@@ -165,6 +189,12 @@ func TestAttachedValues(t *testing.T) {
 	}
 	if status, body := call("GET", "/whoami", "", ann); status != 200 || body != "ann" {
 		t.Errorf("GET /whoami, read with core.Attached: %d %s", status, body)
+	}
+	if status, body := call("GET", "/plan?limit=3", "", nil); status != 200 || body != `plan "" limit 3` {
+		t.Errorf("GET /plan, a struct value attached: %d %s", status, body)
+	}
+	if status, body := call("GET", "/plan?limit=11", "", nil); status != 400 || !strings.Contains(body, `"field":"limit"`) || strings.Contains(body, "Name") {
+		t.Errorf("GET /plan?limit=11: %d %s; want a 400 for the query alone", status, body)
 	}
 	if status, body := call("GET", "/nil-error", "", nil); status != 200 || body != "<nil> true" {
 		t.Errorf("GET /nil-error, a nil interface attached: %d %s", status, body)

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"cmp"
 	"encoding"
 	"encoding/json"
 	"errors"
@@ -74,13 +75,15 @@ type bindPlan struct {
 	// cookies are the params read from cookies, which core reads itself.
 	cookies []inputField
 	// attached are the fields tagged attached, filled from the request's
-	// attached values (Attach) after the input is bound; attachedPaths
-	// their Go paths, which validation leaves out.
-	attached      []inputField
-	attachedPaths []string
-	// misplaced say why attached fields can never be filled (inside a body
-	// field, or unexported): New refuses them.
-	misplaced []string
+	// attached values (Attach) after the input is bound. exceptAttached
+	// are their Go paths when validation must leave them out by name
+	// (decodeAttached), nil when they are validated as the zeros they are
+	// before they are filled.
+	attached       []inputField
+	exceptAttached []string
+	// misplaced says why an attached field can never be filled (inside a
+	// body field, or unexported): New refuses it.
+	misplaced string
 	// bodyView is typ with its fields read from elsewhere hidden from
 	// the body (newBodyView), or nil.
 	bodyView reflect.Type
@@ -108,8 +111,8 @@ func newBindPlan(t reflect.Type) (*bindPlan, error) {
 			p.cookies = append(p.cookies, f)
 		}
 	}
-	if len(p.misplaced) > 0 {
-		return nil, errors.New(p.misplaced[0])
+	if p.misplaced != "" {
+		return nil, errors.New(p.misplaced)
 	}
 	for _, f := range p.attached {
 		if json := tagName(f.field, "json"); json != "" && json != "-" {
@@ -120,9 +123,17 @@ func newBindPlan(t reflect.Type) (*bindPlan, error) {
 				return nil, fmt.Errorf("field %s is attached and tagged %s %q too, but an attached field is only ever what a guard or middleware attached; drop one of the tags", f.goPath, source, tagName(f.field, source))
 			}
 		}
-		p.attachedPaths = append(p.attachedPaths, f.goPath)
 		if tag := f.field.Tag.Get("attached"); tag != "" && tag != "optional" {
 			return nil, fmt.Errorf("field %s is tagged attached:%q; use attached:\"\" for a value the request must have, or attached:\"optional\" for one it may lack", f.goPath, tag)
+		}
+	}
+	for _, f := range p.attached {
+		if _, rules := f.field.Tag.Lookup("validate"); rules || f.typ.Kind() == reflect.Struct || f.typ.Kind() == reflect.Array {
+			// The validator would look into this one even zero.
+			for _, f := range p.attached {
+				p.exceptAttached = append(p.exceptAttached, f.goPath)
+			}
+			break
 		}
 	}
 	if p.body {
@@ -160,7 +171,7 @@ func (p *bindPlan) addFields(t reflect.Type, index []int, rooted bool, goPrefix,
 			continue
 		}
 		if _, attached := f.Tag.Lookup("attached"); attached && !f.IsExported() {
-			p.misplaced = append(p.misplaced, fmt.Sprintf("field %s is tagged attached but unexported, so it can never be filled; export it (rename it %s)", goPrefix+f.Name, strings.ToUpper(f.Name[:1])+f.Name[1:]))
+			p.misplaced = cmp.Or(p.misplaced, fmt.Sprintf("field %s is tagged attached but unexported, so it can never be filled; export it (rename it %s)", goPrefix+f.Name, strings.ToUpper(f.Name[:1])+f.Name[1:]))
 			continue
 		}
 		if !f.IsExported() {
@@ -169,7 +180,7 @@ func (p *bindPlan) addFields(t reflect.Type, index []int, rooted bool, goPrefix,
 		field := inputField{goPath: goPrefix + f.Name, typ: f.Type, field: f, index: at}
 		if tag, ok := f.Tag.Lookup("attached"); ok {
 			if !rooted {
-				p.misplaced = append(p.misplaced, fmt.Sprintf("field %s is tagged attached inside a body field, which only the body fills; put the attached field in the input struct itself", field.goPath))
+				p.misplaced = cmp.Or(p.misplaced, fmt.Sprintf("field %s is tagged attached inside a body field, which only the body fills; put the attached field in the input struct itself", field.goPath))
 				continue
 			}
 			field.source, field.optional = sourceAttached, tag == "optional"
@@ -257,9 +268,7 @@ func (p *bindPlan) decode(c Context, v *validator.Validate, dst any) error {
 		return err
 	}
 	if len(p.attached) > 0 {
-		if err := p.attach(c, dst); err != nil {
-			return err
-		}
+		return p.decodeAttached(c, v, dst)
 	}
 	return p.validate(v, dst)
 }
@@ -270,7 +279,11 @@ func (p *bindPlan) decode(c Context, v *validator.Validate, dst any) error {
 func (p *bindPlan) bind(c Context, dst any) error {
 	b := binderOf(c)
 	if b.custom != nil {
-		return b.custom.Bind(dst, c)
+		if err := b.custom.Bind(dst, c); err != nil {
+			return err
+		}
+		p.fillAttached(nil, dst) // the server's to fill, whatever the binder read
+		return nil
 	}
 	if p.body && c.Request().ContentLength != 0 {
 		if err := p.checkMediaType(c.Request()); err != nil {

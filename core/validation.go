@@ -38,10 +38,10 @@ func newValidator() *validator.Validate {
 // client never sent, and a user struct is not walked on every request.
 func (p *bindPlan) validate(v *validator.Validate, in any) error {
 	var err error
-	if len(p.attached) == 0 {
+	if p.exceptAttached == nil {
 		err = v.Struct(in)
 	} else {
-		err = v.StructExcept(in, p.attachedPaths...)
+		err = v.StructExcept(in, p.exceptAttached...)
 	}
 	if err == nil {
 		return nil
