@@ -8,7 +8,6 @@ package core_test
 
 import (
 	"io"
-	"sync"
 	"testing"
 
 	"github.com/godanet/godanet/internal/testhttp"
@@ -34,43 +33,8 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 // events reads events with go-sse's parser, one at a time, on demand.
+// r is left open (a test closes its response): the reader stops
+// delivering when the test ends.
 func events(t *testing.T, r io.Reader) func() gosse.Event {
-	next, stop := iterPull(gosse.Read(r, nil))
-	t.Cleanup(stop)
-	return func() gosse.Event {
-		t.Helper()
-		e, err, ok := next()
-		if !ok || err != nil {
-			t.Fatalf("stream ended (%v) before the next event", err)
-		}
-		return e
-	}
-}
-
-// iterPull adapts go-sse's push iterator to pulling one event at a time.
-func iterPull(seq func(func(gosse.Event, error) bool)) (func() (gosse.Event, error, bool), func()) {
-	type item struct {
-		e   gosse.Event
-		err error
-	}
-	items := make(chan item)
-	done := make(chan struct{})
-	go func() {
-		defer close(items)
-		seq(func(e gosse.Event, err error) bool {
-			select {
-			case items <- item{e, err}:
-				return true
-			case <-done:
-				return false
-			}
-		})
-	}()
-	var once sync.Once
-	return func() (gosse.Event, error, bool) {
-			it, ok := <-items
-			return it.e, it.err, ok
-		}, func() {
-			once.Do(func() { close(done) })
-		}
+	return testhttp.ReadEvents(t, "", struct{ io.Reader }{r}).Next
 }

@@ -8,12 +8,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/godanet/godanet/core"
 	"github.com/godanet/godanet/core/coretest"
+	"github.com/godanet/godanet/internal/testhttp"
 	"github.com/godanet/godanet/sse"
-	gosse "github.com/tmaxmax/go-sse"
 	"go.uber.org/goleak"
 )
 
@@ -125,18 +124,13 @@ func problemOf(t *testing.T, what string, r reply, status int) problem {
 	return p
 }
 
-// nextWait bounds how long eventStream.next waits for an event.
-const nextWait = 10 * time.Second
-
 // eventStream is an open event stream, read with go-sse's spec-following
-// parser in a goroutine of its own.
+// parser in a goroutine of its own (testhttp.EventStream).
 type eventStream struct {
+	*testhttp.EventStream
 	t      *testing.T
 	who    string
-	events chan gosse.Event
-	ended  chan struct{} // closed when the reader has stopped
 	cancel context.CancelFunc
-	body   io.Closer
 }
 
 // stream opens GET /me/notifications as the owner of token, sending
@@ -163,44 +157,16 @@ func (s *server) stream(token, lastEventID string) *eventStream {
 	if u, ok := s.users.ByToken(token); ok {
 		who = string(u.ID)
 	}
-	e := &eventStream{t: s.t, who: who, events: make(chan gosse.Event), ended: make(chan struct{}), cancel: cancel, body: res.Body}
+	e := &eventStream{EventStream: testhttp.ReadEvents(s.t, who, res.Body), t: s.t, who: who, cancel: cancel}
 	s.t.Cleanup(e.close)
-	go func() {
-		defer close(e.ended)
-		for ev, err := range gosse.Read(res.Body, nil) {
-			if err != nil {
-				return
-			}
-			select {
-			case e.events <- ev:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
 	return e
-}
-
-// next returns the stream's next event; the test fails if the stream ends
-// first or no event comes within nextWait.
-func (e *eventStream) next() gosse.Event {
-	e.t.Helper()
-	select {
-	case ev := <-e.events:
-		return ev
-	case <-e.ended:
-		e.t.Fatalf("the stream of %s ended before its next event", e.who)
-	case <-time.After(nextWait):
-		e.t.Fatalf("the stream of %s had no event within %v", e.who, nextWait)
-	}
-	return gosse.Event{} // not reached: Fatalf ends the test
 }
 
 // nextNote reads the next event, fails the test unless it is a
 // notification with data from and text, and returns its id.
 func (e *eventStream) nextNote(from UserID, text string) string {
 	e.t.Helper()
-	ev := e.next()
+	ev := e.Next()
 	var n Notification
 	if err := json.Unmarshal([]byte(ev.Data), &n); err != nil || ev.Type != eventNotification || n != (Notification{From: from, Text: text}) {
 		e.t.Fatalf("the stream of %s gave %q with data %s; want a %q event from %s saying %q", e.who, ev.Type, ev.Data, eventNotification, from, text)
@@ -215,8 +181,7 @@ func (e *eventStream) nextNote(from UserID, text string) string {
 // until its reader has stopped.
 func (e *eventStream) close() {
 	e.cancel()
-	e.body.Close()
-	<-e.ended
+	e.Close()
 }
 
 // TestHowToTry: the start-up message gives each user's token and commands

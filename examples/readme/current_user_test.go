@@ -10,6 +10,7 @@ import (
 
 	"github.com/godanet/godanet/core"
 	"github.com/godanet/godanet/core/coretest"
+	"github.com/godanet/godanet/internal/testhttp"
 	"github.com/godanet/godanet/module"
 	"github.com/godanet/godanet/sse"
 	gosse "github.com/tmaxmax/go-sse"
@@ -40,33 +41,7 @@ func TestReadmeCurrentUserAndInbox(t *testing.T) {
 		if res.StatusCode != 200 {
 			t.Fatalf("GET /me/inbox: %d", res.StatusCode)
 		}
-		next := make(chan gosse.Event)
-		go func() {
-			defer close(next)
-			for e, err := range gosse.Read(res.Body, nil) {
-				if err != nil {
-					return
-				}
-				select {
-				case next <- e:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}()
-		t.Cleanup(func() {
-			cancel()
-			for range next {
-			}
-		})
-		return func() gosse.Event {
-			t.Helper()
-			e, ok := <-next
-			if !ok {
-				t.Fatal("the stream ended before the next event")
-			}
-			return e
-		}
+		return testhttp.ReadEvents(t, token, res.Body).Next
 	}
 	ann, bob := open("ann-token"), open("bob-token")
 	notifier, err := core.Resolve[*Notifier](srv.App)

@@ -5,37 +5,19 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/godanet/godanet/core"
 	"github.com/godanet/godanet/core/coretest"
+	"github.com/godanet/godanet/internal/testhttp"
 	"github.com/godanet/godanet/sse"
 	gosse "github.com/tmaxmax/go-sse"
 )
 
-// lockedBuffer is a log sink the server and the test share.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestReadmeInterceptors runs the README's interceptors: Timing, built by
 // DI, logs each call; StaffOnly keeps staff events off the stream.
 func TestReadmeInterceptors(t *testing.T) {
-	logs := &lockedBuffer{}
+	logs := &testhttp.LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	srv := coretest.Start(t, InterceptedModule(log), core.WithLogger(slog.New(slog.DiscardHandler)), core.WithInterceptor[*Timing]())
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/godanet/godanet/core"
+	"github.com/godanet/godanet/internal/testhttp"
 	gosse "github.com/tmaxmax/go-sse"
 )
 
@@ -21,19 +22,15 @@ import (
 func stream(t *testing.T, srv *httptest.Server, path, lastEventID string) (*http.Response, func() gosse.Event, <-chan struct{}) {
 	t.Helper()
 	s := openStream(t, srv.Client(), srv.URL+path, lastEventID)
-	return s.res, s.next, s.ended
+	return s.res, s.Next, s.Ended
 }
 
-// nextWait bounds how long eventStream.next waits for an event.
-const nextWait = 10 * time.Second
-
 // eventStream is an open event stream, read with go-sse's spec-following
-// parser in a goroutine of its own.
+// parser in a goroutine of its own (testhttp.EventStream), with its
+// response.
 type eventStream struct {
-	t      *testing.T
+	*testhttp.EventStream
 	res    *http.Response
-	events chan gosse.Event
-	ended  chan struct{} // closed when the stream has ended and its reader stopped
 	cancel context.CancelFunc
 }
 
@@ -55,47 +52,16 @@ func openStream(t *testing.T, client *http.Client, url, lastEventID string) *eve
 		cancel()
 		t.Fatal(err)
 	}
-	s := &eventStream{t: t, res: res, events: make(chan gosse.Event), ended: make(chan struct{}), cancel: cancel}
-	t.Cleanup(s.close)
-	go func() {
-		defer close(s.ended)
-		defer close(s.events)
-		for e, err := range gosse.Read(res.Body, nil) {
-			if err != nil {
-				return
-			}
-			select {
-			case s.events <- e:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+	s := &eventStream{EventStream: testhttp.ReadEvents(t, "", res.Body), res: res, cancel: cancel}
+	t.Cleanup(s.Close)
 	return s
 }
 
-// next returns the next event; the test fails if the stream ends first
-// or no event comes within nextWait.
-func (s *eventStream) next() gosse.Event {
-	s.t.Helper()
-	select {
-	case e, ok := <-s.events:
-		if ok {
-			return e
-		}
-		s.t.Fatal("the stream ended before the next event")
-	case <-time.After(nextWait):
-		s.t.Fatalf("no event within %v", nextWait)
-	}
-	return gosse.Event{} // not reached: Fatal ends the test
-}
-
-// close leaves the stream, as a client that goes away does, and waits
+// Close leaves the stream, as a client that goes away does, and waits
 // until its reader has stopped.
-func (s *eventStream) close() {
+func (s *eventStream) Close() {
 	s.cancel()
-	s.res.Body.Close()
-	<-s.ended
+	s.EventStream.Close()
 }
 
 func newServer(t *testing.T) (*httptest.Server, func(call) reply) {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/godanet/godanet/internal/testhttp"
 	gosse "github.com/tmaxmax/go-sse"
 )
 
@@ -42,7 +43,7 @@ func TestInstancesShareOneList(t *testing.T) {
 		if s.status != http.StatusNoContent {
 			mustJSON(t, s.call.method+" "+s.call.path+" on "+s.via.name, r.body, todoJSON(t, s.todo))
 		}
-		ea, eb := onA.next(), onB.next()
+		ea, eb := onA.Next(), onB.Next()
 		if ea.LastEventID != eb.LastEventID {
 			t.Fatalf("%s %s on %s: A's stream gave its event id %q, B's %q; want one id", s.call.method, s.call.path, s.via.name, ea.LastEventID, eb.LastEventID)
 		}
@@ -104,16 +105,16 @@ func TestReconnectToTheOtherInstance(t *testing.T) {
 	}
 	var seen []gosse.Event
 	for range read {
-		seen = append(seen, reader.next())
+		seen = append(seen, reader.Next())
 	}
-	reader.close()
+	reader.Close()
 	for _, ch := range changes[3:] {
 		ch.via.must(t, ch.call, ch.status)
 	}
 
 	var all []gosse.Event
 	for n := range changes {
-		e := witness.next()
+		e := witness.Next()
 		if seqOf(t, e.LastEventID) != n+1 {
 			t.Fatalf("the witness's event %d has id %q; want number %d", n+1, e.LastEventID, n+1)
 		}
@@ -125,15 +126,15 @@ func TestReconnectToTheOtherInstance(t *testing.T) {
 
 	back := c.b.stream(t, seen[read-1].LastEventID)
 	for _, w := range all[read:] {
-		sameEvent(t, "after reconnecting to B", back.next(), w)
+		sameEvent(t, "after reconnecting to B", back.Next(), w)
 	}
 	// Then it is live: the next event is the next change, not a replayed one.
 	c.a.must(t, call{"POST", "/todos", `{"title":"five"}`, true}, 201)
-	w := witness.next()
+	w := witness.Next()
 	if seqOf(t, w.LastEventID) != len(changes)+1 {
 		t.Fatalf("the witness's next event has id %q; want number %d", w.LastEventID, len(changes)+1)
 	}
-	sameEvent(t, "live after the replay", back.next(), w)
+	sameEvent(t, "live after the replay", back.Next(), w)
 }
 
 // TestRedisOutage kills Redis while streams are open on A and B. Writes
@@ -150,7 +151,7 @@ func TestRedisOutage(t *testing.T) {
 	// both reads the next event on both streams and checks they agree.
 	both := func(what string) gosse.Event {
 		t.Helper()
-		ea, eb := onA.next(), onB.next()
+		ea, eb := onA.Next(), onB.Next()
 		sameEvent(t, what+": B's stream", eb, ea)
 		return ea
 	}
@@ -198,9 +199,9 @@ func TestRedisOutage(t *testing.T) {
 			slowest = max(slowest, took)
 		}
 		select {
-		case <-onA.ended:
+		case <-onA.Ended:
 			t.Fatalf("A's stream ended %v into the outage, within the grace period", time.Since(killed))
-		case <-onB.ended:
+		case <-onB.Ended:
 			t.Fatalf("B's stream ended %v into the outage, within the grace period", time.Since(killed))
 		case <-tick.C:
 		}
@@ -225,11 +226,11 @@ func TestRedisOutage(t *testing.T) {
 	// The open streams end: the broker cannot tell what they missed.
 	for _, s := range []*eventStream{onA, onB} {
 		select {
-		case e, ok := <-s.events:
+		case e, ok := <-s.Events:
 			if ok {
 				t.Fatalf("after Redis lost its data, an open stream got %q", e.LastEventID)
 			}
-		case <-time.After(nextWait):
+		case <-time.After(testhttp.EventWait):
 			t.Fatal("after Redis lost its data, an open stream did not end")
 		}
 	}
@@ -256,14 +257,14 @@ func TestRedisOutage(t *testing.T) {
 	// lost life: it gets everything the new life holds, then live events.
 	back := c.b.stream(t, last.LastEventID)
 	for _, w := range newLife {
-		sameEvent(t, "reconnecting with an id of the lost life", back.next(), w)
+		sameEvent(t, "reconnecting with an id of the lost life", back.Next(), w)
 	}
 	c.a.must(t, call{"PATCH", "/todos/1", `{"done":true}`, true}, 200)
 	e := both("live after Redis lost its data")
 	if seqOf(t, e.LastEventID) != 3 || e.Type != "updated" {
 		t.Fatalf("live after Redis lost its data: %q %s; want number 3, updated", e.LastEventID, e.Type)
 	}
-	sameEvent(t, "live after the replay of the new life", back.next(), e)
+	sameEvent(t, "live after the replay of the new life", back.Next(), e)
 }
 
 // TestStreamsEndPastTheGracePeriod: with -redis-grace 1s, Redis away for
@@ -275,14 +276,14 @@ func TestStreamsEndPastTheGracePeriod(t *testing.T) {
 	c := startTwo(t, "-redis-grace", grace.String())
 	onA, onB := c.a.stream(t, ""), c.b.stream(t, "")
 	c.a.must(t, call{"POST", "/todos", `{"title":"before"}`, true}, 201)
-	seen := onA.next()
-	sameEvent(t, "B's stream", onB.next(), seen)
+	seen := onA.Next()
+	sameEvent(t, "B's stream", onB.Next(), seen)
 
 	c.redis.Kill()
 	killed := time.Now()
 	for name, s := range map[string]*eventStream{"A": onA, "B": onB} {
 		select {
-		case <-s.ended:
+		case <-s.Ended:
 		case <-time.After(grace + 5*time.Second):
 			t.Fatalf("%s's stream is still open %v after Redis went away; past the grace period (%v) it must end, so that its client reconnects", name, time.Since(killed).Round(time.Millisecond), grace)
 		}
@@ -306,12 +307,12 @@ func TestStreamsEndPastTheGracePeriod(t *testing.T) {
 	c.awaitRedis(t)
 	missed := c.a.must(t, call{"POST", "/todos", `{"title":"while the client was away"}`, true}, 201)
 	back := c.b.stream(t, seen.LastEventID)
-	e := back.next()
+	e := back.Next()
 	if epochOf(t, e.LastEventID) != epochOf(t, seen.LastEventID) || seqOf(t, e.LastEventID) != 2 || e.Type != "created" || !sameJSON(t, e.Data, missed.body) {
 		t.Fatalf("reconnecting after Redis came back: %q %s %s; want number 2 after %q, creating %s", e.LastEventID, e.Type, e.Data, seen.LastEventID, missed.body)
 	}
 	c.b.must(t, call{"POST", "/todos", `{"title":"live"}`, true}, 201)
-	if e := back.next(); seqOf(t, e.LastEventID) != 3 || todoOf(t, e.Data).Title != "live" {
+	if e := back.Next(); seqOf(t, e.LastEventID) != 3 || todoOf(t, e.Data).Title != "live" {
 		t.Fatalf("live after reconnecting: %q %s", e.LastEventID, e.Data)
 	}
 }

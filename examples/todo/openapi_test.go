@@ -201,7 +201,7 @@ func TestOpenAPIContract(t *testing.T) {
 		t.Helper()
 		schema := eventSchema(path)
 		for _, name := range want {
-			e := s.next()
+			e := s.Next()
 			var data any
 			if err := json.Unmarshal([]byte(e.Data), &data); err != nil {
 				t.Fatalf("%s: event %s: data %q is not JSON: %v", path, e.Type, e.Data, err)
