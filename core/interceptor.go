@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-
-	"github.com/godanet/godanet/sse"
 )
 
 // Interceptor wraps the call of a route's handler, as NestJS's
@@ -110,15 +108,8 @@ func intercepted(prepare preparer, interceptors []Interceptor, stream bool) call
 		if err != nil {
 			return nil, err
 		}
-		switch events := result.(type) {
-		case <-chan sse.Message:
-			if events != nil {
-				return events, nil
-			}
-		case chan sse.Message:
-			if events != nil {
-				return (<-chan sse.Message)(events), nil
-			}
+		if events := eventsOf(result); events != nil {
+			return events, nil
 		}
 		return nil, fmt.Errorf("core: an interceptor of SSE route %s %s returned %s, not a channel; return next's <-chan sse.Message, or one made from it with sse.Map",
 			c.Request().Method, c.Path(), describeResult(result))
@@ -128,10 +119,10 @@ func intercepted(prepare preparer, interceptors []Interceptor, stream bool) call
 // describeResult names what an SSE interceptor returned instead of a
 // channel.
 func describeResult(result any) string {
-	switch result.(type) {
-	case nil:
+	switch {
+	case result == nil:
 		return "nil"
-	case <-chan sse.Message, chan sse.Message:
+	case isMessageChan(reflect.TypeOf(result)):
 		return "a nil channel"
 	}
 	return fmt.Sprintf("a %T", result)
@@ -146,13 +137,7 @@ func handlerEvents(c Context, handler Next) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var events <-chan sse.Message
-	switch ch := result.(type) {
-	case chan sse.Message:
-		events = ch
-	case <-chan sse.Message:
-		events = ch
-	}
+	events := eventsOf(result)
 	if events == nil {
 		return nil, errNilEvents(c.Request().Method + " " + c.Path())
 	}

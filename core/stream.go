@@ -16,6 +16,19 @@ var (
 	messageRecvChanType = reflect.TypeFor[<-chan sse.Message]()
 )
 
+// eventsOf is an SSE handler's or interceptor's result as the
+// receive-only channel sse.Serve takes: nil unless it is a channel of
+// sse.Message, and not a nil one.
+func eventsOf(result any) <-chan sse.Message {
+	switch ch := result.(type) {
+	case <-chan sse.Message:
+		return ch
+	case chan sse.Message:
+		return ch
+	}
+	return nil
+}
+
 // isMessageChan reports whether t is a channel of sse.Message an SSE
 // handler may return.
 func isMessageChan(t reflect.Type) bool {
@@ -179,13 +192,7 @@ func (a *App) openEvents(c Context, call caller, route string) (<-chan sse.Messa
 	if err != nil {
 		return nil, nil, err
 	}
-	var events <-chan sse.Message
-	switch ch := result.(type) {
-	case <-chan sse.Message:
-		events = ch
-	case chan sse.Message:
-		events = ch
-	}
+	events := eventsOf(result)
 	if events == nil {
 		return nil, nil, errNilEvents(route)
 	}
